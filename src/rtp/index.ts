@@ -1,1 +1,7 @@
-export {};
+/**
+ * Media layer: RTP/RTCP packets, receive statistics, codecs and RFC 4733 DTMF.
+ * Knows nothing of SIP.
+ */
+export * from './errors';
+export * from './packet';
+export type { Codec } from './codecs/codec';
