@@ -5,3 +5,5 @@
 export * from './errors';
 export * from './packet';
 export type { Codec } from './codecs/codec';
+export * from './codecs/g711';
+export * from './codecs/registry';
