@@ -1,0 +1,213 @@
+/**
+ * Scanning helpers shared by the typed header parsers: list splitting, LWS, tokens, quoted
+ * strings and `;name=value` parameters. All are single forward passes (linear time) over the
+ * already unfolded header value.
+ */
+import { SipParseError } from './parse-error';
+
+/** Header or URI parameters: lower-case name → value (`null` for a flag like `;lr`). Insertion order kept. */
+export type SipParams = Map<string, string | null>;
+
+const TOKEN = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`\'~') TOKEN[c.charCodeAt(0)] = 1;
+
+/** RFC 3261 `token` character. */
+export function isTokenChar(c: number): boolean {
+  return c < 128 && TOKEN[c] === 1;
+}
+
+/** True when the whole string is a non-empty RFC 3261 token. */
+export function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (!isTokenChar(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Index of the first non-space/tab at or after `i`. */
+export function skipWs(s: string, i: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9) break;
+    i++;
+  }
+  return i;
+}
+
+/** Trims spaces and tabs (not other Unicode space, which SIP does not treat as LWS). */
+export function trimWs(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/**
+ * Index just after the closing quote of the quoted-string starting at `i` (which must be `"`).
+ * Throws when the string is unterminated.
+ */
+export function skipQuoted(s: string, i: number): number {
+  for (let j = i + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 92 /* \ */) j++;
+    else if (c === 34) return j + 1;
+  }
+  throw new SipParseError('SIP_PARSE_VALUE', 'unterminated quoted string', i);
+}
+
+/** Contents of the quoted-string spanning `[i, end)` with `\x` escapes resolved. */
+export function unquote(s: string, i: number, end: number): string {
+  const inner = s.slice(i + 1, end - 1);
+  if (inner.indexOf('\\') < 0) return inner;
+  let out = '';
+  for (let j = 0; j < inner.length; j++) {
+    const ch = inner[j];
+    if (ch === '\\' && j + 1 < inner.length) {
+      out += inner[j + 1];
+      j++;
+    } else out += ch;
+  }
+  return out;
+}
+
+/** Quotes `s` as an RFC 3261 quoted-string, escaping `"` and `\`; CR/LF are dropped so nothing can end a header line. */
+export function quote(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 13 || c === 10 || c === 0) continue;
+    if (c === 34 || c === 92) out += '\\';
+    out += s[i];
+  }
+  return out + '"';
+}
+
+/**
+ * Splits a list header value on commas that are outside quoted strings and `<…>`. Elements are
+ * trimmed; an entirely blank value yields no element, while empty elements between commas are
+ * kept (as `''`) so the typed parsers can reject them.
+ */
+export function splitList(value: string, out: string[] = []): string[] {
+  let start = 0;
+  let angle = false;
+  let sawNonWs = false;
+  const n = value.length;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 34 && !angle) {
+      let j = i + 1;
+      while (j < n) {
+        const d = value.charCodeAt(j);
+        if (d === 92) j += 2;
+        else if (d === 34) break;
+        else j++;
+      }
+      i = j; // an unterminated quote runs to the end; the element parser reports it
+      sawNonWs = true;
+    } else if (c === 60) {
+      angle = true;
+      sawNonWs = true;
+    } else if (c === 62) {
+      angle = false;
+    } else if (c === 44 && !angle) {
+      out.push(trimWs(value.slice(start, i)));
+      start = i + 1;
+      sawNonWs = true;
+    } else if (c !== 32 && c !== 9) sawNonWs = true;
+  }
+  if (sawNonWs) out.push(trimWs(value.slice(start)));
+  return out;
+}
+
+/** Index of the first comma at or after `i` outside quotes and `<…>`, or `-1`. */
+export function firstListComma(value: string, i = 0): number {
+  let angle = false;
+  const n = value.length;
+  for (; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 34 && !angle) {
+      let j = i + 1;
+      while (j < n) {
+        const d = value.charCodeAt(j);
+        if (d === 92) j += 2;
+        else if (d === 34) break;
+        else j++;
+      }
+      i = j;
+    } else if (c === 60) angle = true;
+    else if (c === 62) angle = false;
+    else if (c === 44 && !angle) return i;
+  }
+  return -1;
+}
+
+/**
+ * Parses `*( SEMI name [EQUAL value] )` starting at `i` into `params`; values may be tokens,
+ * host-like text (IPv6 brackets included) or quoted strings (returned unquoted). Stops at the
+ * end of `s`; anything that is not a parameter is an error.
+ */
+export function parseParams(s: string, i: number, params: SipParams, what: string): void {
+  const n = s.length;
+  for (;;) {
+    i = skipWs(s, i);
+    if (i >= n) return;
+    if (s.charCodeAt(i) !== 59 /* ; */) throw new SipParseError('SIP_PARSE_VALUE', `unexpected character in ${what} parameters`, i);
+    i = skipWs(s, i + 1);
+    const ns = i;
+    while (i < n && isTokenChar(s.charCodeAt(i))) i++;
+    if (i === ns) throw new SipParseError('SIP_PARSE_VALUE', `empty ${what} parameter name`, i);
+    const name = s.slice(ns, i).toLowerCase();
+    i = skipWs(s, i);
+    let value: string | null = null;
+    if (i < n && s.charCodeAt(i) === 61 /* = */) {
+      i = skipWs(s, i + 1);
+      if (i < n && s.charCodeAt(i) === 34) {
+        const end = skipQuoted(s, i);
+        value = unquote(s, i, end);
+        i = end;
+      } else {
+        const vs = i;
+        while (i < n) {
+          const c = s.charCodeAt(i);
+          if (c === 59 || c === 32 || c === 9 || c === 44 || c === 34 || c < 32 || c === 127) break;
+          i++;
+        }
+        if (i === vs) throw new SipParseError('SIP_PARSE_VALUE', `empty value of ${what} parameter ${name}`, i);
+        value = s.slice(vs, i);
+      }
+    }
+    params.set(name, value);
+  }
+}
+
+/** Formats parameters as `;name=value` text, quoting values that are not plain tokens/hosts. */
+export function formatParams(params: Iterable<[string, string | null | undefined]>): string {
+  let out = '';
+  for (const [k, v] of params) {
+    if (v === undefined) continue;
+    out += ';' + k;
+    if (v !== null) out += '=' + (isParamValue(v) ? v : quote(v));
+  }
+  return out;
+}
+
+function isParamValue(v: string): boolean {
+  if (v.length === 0) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (!(isTokenChar(c) || c === 58 || c === 91 || c === 93)) return false;
+  }
+  return true;
+}
+
+/** Parses a non-negative decimal integer of at most `maxDigits` digits bounded by `max`; `undefined` if not one. */
+export function parseDecimal(s: string, max: number): number | undefined {
+  if (s.length === 0 || s.length > 10) return undefined;
+  let v = 0;
+  for (let i = 0; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return v <= max ? v : undefined;
+}

@@ -1,0 +1,296 @@
+/**
+ * Bytes → message. A hand-written scanner over the Buffer: native `indexOf` finds line ends,
+ * per-line work is bounded by the header name, and the header block is decoded to text once.
+ * Every failure is a `SipParseError` carrying a code and the byte offset.
+ */
+import { isAscii } from 'node:buffer';
+import { SipHeaderList } from './header-list';
+import { headerKey } from './header-names';
+import { SipRequest, SipResponse, type SipMessage } from './message';
+import { SipParseError, type SipParseErrorCode } from './parse-error';
+
+/** Parser limits. Defaults are generous for SIP but bound the work hostile input can cause. */
+export interface SipParseLimits {
+  /** Largest message (start line + headers + body) in bytes. Default 65535. */
+  maxMessageBytes?: number;
+  /** Most header lines (folded continuations not counted). Default 256. */
+  maxHeaders?: number;
+  /** Longest single line (start line or header line incl. folded continuation lines) in bytes. Default 16384. */
+  maxLineBytes?: number;
+}
+
+/** Options of {@link parseMessage}. */
+export interface SipParseOptions extends SipParseLimits {
+  /**
+   * `datagram` (default, UDP): without Content-Length the body is the rest of the data, and
+   * octets after Content-Length bytes are ignored. `stream`: Content-Length is required and the
+   * data must hold exactly one message.
+   */
+  mode?: 'datagram' | 'stream';
+}
+
+/** @internal Resolved limits. */
+export interface ResolvedLimits {
+  maxMessageBytes: number;
+  maxHeaders: number;
+  maxLineBytes: number;
+}
+
+/** Default limits. */
+export const SIP_DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({ maxMessageBytes: 65535, maxHeaders: 256, maxLineBytes: 16384 });
+
+/** @internal */
+export function resolveLimits(o: SipParseLimits | undefined): ResolvedLimits {
+  if (o === undefined) return SIP_DEFAULT_LIMITS;
+  return {
+    maxMessageBytes: o.maxMessageBytes ?? SIP_DEFAULT_LIMITS.maxMessageBytes,
+    maxHeaders: o.maxHeaders ?? SIP_DEFAULT_LIMITS.maxHeaders,
+    maxLineBytes: o.maxLineBytes ?? SIP_DEFAULT_LIMITS.maxLineBytes,
+  };
+}
+
+function err(code: SipParseErrorCode, msg: string, at: number): never {
+  throw new SipParseError(code, msg, at);
+}
+
+// Offsets of the header lines of the message being parsed: [nameStart, nameEnd, valueStart, valueEnd, kind]
+// kind 0 = header line, 1 = continuation of the previous one. Reused across calls (single-threaded).
+let OFFS = new Int32Array(5 * 64);
+
+const TOKEN = new Uint8Array(256);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`\'~') TOKEN[c.charCodeAt(0)] = 1;
+
+/** @internal Result of scanning one message. */
+export interface ScanResult {
+  message: SipMessage;
+  /** Offset just after the message (after its body). */
+  end: number;
+}
+
+/**
+ * Parses one SIP message from `data`. Leading CRLFs (keep-alives) are skipped. Throws
+ * {@link SipParseError} on any defect, including limit violations.
+ */
+export function parseMessage(data: Buffer | string, options?: SipParseOptions): SipMessage {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  return scanMessage(buf, 0, buf.length, resolveLimits(options), options?.mode === 'stream', true).message;
+}
+
+/**
+ * Like {@link parseMessage} but also reports where the message ended, so callers can see
+ * trailing octets (which datagram mode ignores).
+ */
+export function parseMessageWithEnd(data: Buffer | string, options?: SipParseOptions): { message: SipMessage; end: number } {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  return scanMessage(buf, 0, buf.length, resolveLimits(options), options?.mode === 'stream', false);
+}
+
+function lcEq(buf: Buffer, a: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((buf[a + i] | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * @internal Scans the message at `[start, end)`. `stream` requires Content-Length; `exact`
+ * (stream) requires the data to end with the message.
+ */
+export function scanMessage(buf: Buffer, start: number, end: number, lim: ResolvedLimits, stream: boolean, exact: boolean): ScanResult {
+  let p = start;
+  while (p < end && (buf[p] === 13 || buf[p] === 10)) p++;
+  const msgStart = p;
+  if (p >= end) err('SIP_PARSE_EMPTY', 'no message', p);
+  if (end - msgStart > lim.maxMessageBytes && !stream) err('SIP_PARSE_LIMIT', 'message too large', msgStart + lim.maxMessageBytes);
+
+  // ---- start line
+  let lf = buf.indexOf(10, p);
+  if (lf < 0 || lf >= end) err('SIP_PARSE_TRUNCATED', 'start line not terminated', end);
+  let lineEnd = lf > p && buf[lf - 1] === 13 ? lf - 1 : lf;
+  if (lineEnd - p > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'start line too long', p + lim.maxLineBytes);
+  const slStart = p;
+  const slEnd = lineEnd;
+  let cr = buf.indexOf(13, p);
+  if (cr >= 0 && cr < lineEnd) err('SIP_PARSE_START_LINE', 'bare CR in start line', cr);
+  p = lf + 1;
+
+  // ---- header lines
+  let n = 0; // entries in OFFS
+  let headers = 0;
+  let clValue = -1;
+  let clSeen = false;
+  let lastHeaderStart = -1;
+  let headEnd = -1; // offset after the empty line
+  while (p < end) {
+    const b0 = buf[p];
+    if (b0 === 13 && p + 1 < end && buf[p + 1] === 10) {
+      headEnd = p + 2;
+      break;
+    }
+    if (b0 === 10) {
+      headEnd = p + 1;
+      break;
+    }
+    lf = buf.indexOf(10, p);
+    if (lf < 0 || lf >= end) {
+      if (stream) err('SIP_PARSE_TRUNCATED', 'header line not terminated', end);
+      lf = end; // datagram without a final line break: take the rest as the last line
+    }
+    lineEnd = lf > p && buf[lf - 1] === 13 ? lf - 1 : lf;
+    if (cr < p) cr = buf.indexOf(13, p);
+    if (cr >= 0 && cr < lineEnd) err('SIP_PARSE_HEADER', 'bare CR in header line', cr);
+    if (n + 5 > OFFS.length) {
+      const bigger = new Int32Array(OFFS.length * 2);
+      bigger.set(OFFS);
+      OFFS = bigger;
+    }
+    if (b0 === 32 || b0 === 9) {
+      // folded continuation (RFC 3261 §7.3.1)
+      if (lastHeaderStart < 0) err('SIP_PARSE_HEADER', 'continuation line without a header', p);
+      if (lineEnd - lastHeaderStart > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'header line too long', p);
+      let a = p;
+      while (a < lineEnd && (buf[a] === 32 || buf[a] === 9)) a++;
+      let z = lineEnd;
+      while (z > a && (buf[z - 1] === 32 || buf[z - 1] === 9)) z--;
+      OFFS[n] = 0;
+      OFFS[n + 1] = 0;
+      OFFS[n + 2] = a;
+      OFFS[n + 3] = z;
+      OFFS[n + 4] = 1;
+      n += 5;
+      p = lf + 1;
+      continue;
+    }
+    if (lineEnd - p > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'header line too long', p + lim.maxLineBytes);
+    if (++headers > lim.maxHeaders) err('SIP_PARSE_LIMIT', 'too many headers', p);
+    lastHeaderStart = p;
+    let q = p;
+    while (q < lineEnd && TOKEN[buf[q]] === 1) q++;
+    const nameEnd = q;
+    if (nameEnd === p) err('SIP_PARSE_HEADER', 'invalid header name', p);
+    while (q < lineEnd && (buf[q] === 32 || buf[q] === 9)) q++;
+    if (q >= lineEnd || buf[q] !== 58) err('SIP_PARSE_HEADER', 'header without colon', q);
+    q++;
+    while (q < lineEnd && (buf[q] === 32 || buf[q] === 9)) q++;
+    let z = lineEnd;
+    while (z > q && (buf[z - 1] === 32 || buf[z - 1] === 9)) z--;
+    OFFS[n] = p;
+    OFFS[n + 1] = nameEnd;
+    OFFS[n + 2] = q;
+    OFFS[n + 3] = z;
+    OFFS[n + 4] = 0;
+    n += 5;
+    const nl = nameEnd - p;
+    if ((nl === 14 && lcEq(buf, p, 'content-length')) || (nl === 1 && (buf[p] | 0x20) === 108)) {
+      if (clSeen) err('SIP_PARSE_CONTENT_LENGTH', 'more than one Content-Length', p);
+      clSeen = true;
+      clValue = decimalAt(buf, q, z, p);
+    }
+    p = lf + 1;
+  }
+  if (headEnd < 0) {
+    if (stream) err('SIP_PARSE_TRUNCATED', 'header section not terminated', end);
+    headEnd = end; // datagram whose headers end without the empty line
+  }
+
+  // ---- body
+  let bodyEnd: number;
+  if (clValue >= 0) {
+    bodyEnd = headEnd + clValue;
+    if (bodyEnd > end) err(stream ? 'SIP_PARSE_TRUNCATED' : 'SIP_PARSE_CONTENT_LENGTH', 'Content-Length exceeds the data', end);
+    if (stream && exact && bodyEnd !== end) err('SIP_PARSE_CONTENT_LENGTH', 'data after the message', bodyEnd);
+  } else {
+    if (stream) err('SIP_PARSE_CONTENT_LENGTH', 'Content-Length required on a stream transport', headEnd);
+    bodyEnd = end;
+  }
+  if (bodyEnd - msgStart > lim.maxMessageBytes) err('SIP_PARSE_LIMIT', 'message too large', msgStart + lim.maxMessageBytes);
+
+  // ---- text
+  const ascii = isAscii(buf.subarray(msgStart, headEnd));
+  const head = ascii ? buf.toString('latin1', msgStart, headEnd) : '';
+  const text = (a: number, b: number): string => (ascii ? head.slice(a - msgStart, b - msgStart) : buf.toString('utf8', a, b));
+
+  const list = new SipHeaderList();
+  let pendName = '';
+  let pendKey = '';
+  let pendVal = '';
+  let pending = false;
+  for (let i = 0; i < n; i += 5) {
+    if (OFFS[i + 4] === 1) {
+      const piece = text(OFFS[i + 2], OFFS[i + 3]);
+      if (piece.length > 0) pendVal = pendVal.length > 0 ? pendVal + ' ' + piece : piece;
+      continue;
+    }
+    if (pending) list._push(pendName, pendKey, pendVal);
+    pendName = text(OFFS[i], OFFS[i + 1]);
+    pendKey = headerKey(pendName);
+    pendVal = text(OFFS[i + 2], OFFS[i + 3]);
+    pending = true;
+  }
+  if (pending) list._push(pendName, pendKey, pendVal);
+  const body = bodyEnd > headEnd ? buf.subarray(headEnd, bodyEnd) : EMPTY;
+
+  return { message: startLine(buf, slStart, slEnd, text, list, body), end: bodyEnd };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function decimalAt(buf: Buffer, a: number, z: number, at: number): number {
+  if (a === z || z - a > 9) err('SIP_PARSE_CONTENT_LENGTH', 'invalid Content-Length', at);
+  let v = 0;
+  for (let i = a; i < z; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) err('SIP_PARSE_CONTENT_LENGTH', 'invalid Content-Length', i);
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** `SIP/` 1*DIGIT `.` 1*DIGIT */
+function versionAt(buf: Buffer, a: number, z: number): boolean {
+  if (z - a < 7 || !lcEq(buf, a, 'sip/') || buf[a] !== 83 || buf[a + 1] !== 73 || buf[a + 2] !== 80) return false;
+  let i = a + 4;
+  const d0 = i;
+  while (i < z && buf[i] >= 48 && buf[i] <= 57) i++;
+  if (i === d0 || i > d0 + 3 || i >= z || buf[i] !== 46) return false;
+  i++;
+  const d1 = i;
+  while (i < z && buf[i] >= 48 && buf[i] <= 57) i++;
+  return i === z && i > d1 && i <= d1 + 3;
+}
+
+function startLine(buf: Buffer, a: number, z: number, text: (a: number, b: number) => string, list: SipHeaderList, body: Buffer): SipMessage {
+  const sp1 = buf.indexOf(32, a);
+  if (sp1 < 0 || sp1 >= z || sp1 === a) err('SIP_PARSE_START_LINE', 'malformed start line', a);
+  if (buf[a] === 83 && versionAt(buf, a, sp1)) {
+    // Status-Line: SIP-Version SP Status-Code SP Reason-Phrase
+    const c = sp1 + 1;
+    if (z - c < 3) err('SIP_PARSE_STATUS', 'malformed status code', c);
+    let status = 0;
+    for (let i = c; i < c + 3; i++) {
+      const d = buf[i] - 48;
+      if (d < 0 || d > 9) err('SIP_PARSE_STATUS', 'malformed status code', i);
+      status = status * 10 + d;
+    }
+    if (status < 100 || status > 699) err('SIP_PARSE_STATUS', 'status code out of range', c);
+    let reason = '';
+    if (c + 3 < z) {
+      if (buf[c + 3] !== 32) err('SIP_PARSE_STATUS', 'malformed status code', c + 3);
+      reason = text(c + 4, z);
+    }
+    for (let i = c + 4; i < z; i++) if (buf[i] < 32 && buf[i] !== 9) err('SIP_PARSE_STATUS', 'control character in reason phrase', i);
+    const res = new SipResponse(status, reason, list, body);
+    res.version = text(a, sp1);
+    return res;
+  }
+  // Request-Line: Method SP Request-URI SP SIP-Version (single spaces, RFC 3261 §7.1)
+  for (let i = a; i < sp1; i++) if (TOKEN[buf[i]] !== 1) err('SIP_PARSE_START_LINE', 'invalid method', i);
+  const sp2 = buf.indexOf(32, sp1 + 1);
+  if (sp2 < 0 || sp2 >= z || sp2 === sp1 + 1) err('SIP_PARSE_START_LINE', 'malformed request line', sp1 + 1);
+  for (let i = sp1 + 1; i < sp2; i++) {
+    const c = buf[i];
+    if (c < 33 || c === 127 || c === 60 || c === 62 || c === 34) err('SIP_PARSE_START_LINE', 'invalid character in Request-URI', i);
+  }
+  if (!versionAt(buf, sp2 + 1, z)) err('SIP_PARSE_VERSION', 'malformed SIP version', sp2 + 1);
+  const req = new SipRequest(text(a, sp1), text(sp1 + 1, sp2), list, body);
+  req.version = text(sp2 + 1, z);
+  return req;
+}
