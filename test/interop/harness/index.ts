@@ -1,0 +1,7 @@
+/** The interop test harness: real SIP peers on 127.0.0.1, captures, decoding and the strict wire lint. */
+export * from './process';
+export * from './ports';
+export * from './sipp';
+export * from './capture';
+export * from './decode';
+export * from './sip-lint';
