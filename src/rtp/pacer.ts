@@ -1,0 +1,383 @@
+import { Clock, TimerHandle, systemClock } from '../clock';
+import { SipprobeError } from '../errors';
+import { DeadlineHeap, HeapEntry } from './pacer-heap';
+import { PacingHistogram } from './pacer-histogram';
+
+export { PacingHistogram } from './pacer-histogram';
+
+/** Thrown for invalid pacer or stream options (`code` `PACER_BAD_OPTION`). */
+export class PacerOptionError extends SipprobeError {
+  constructor(message: string) {
+    super('PACER_BAD_OPTION', message);
+  }
+}
+
+/** Options of a {@link Pacer}. */
+export interface PacerOptions {
+  /** Time source; defaults to the monotonic {@link systemClock}. */
+  clock?: Clock;
+  /**
+   * After an event-loop stall, how many overdue frames per stream are still delivered back to
+   * back (besides the current one). Older overdue frames are skipped and counted. Default 2.
+   */
+  maxCatchUpFrames?: number;
+  /** A delivered frame whose deviation exceeds this (ms) counts as late. Default 2. */
+  lateThresholdMs?: number;
+  /**
+   * A frame due within this many ms is delivered now rather than after one more timer round
+   * trip: Node timers have 1 ms granularity and fire 0–1.5 ms late, so aiming the single timer
+   * this much early centres the real send time on the schedule instead of always lagging it.
+   * Default 1 with the system clock, 0 with any other clock (a FakeClock sees exact deadlines).
+   */
+  earlyMs?: number;
+  /**
+   * A deadline at most this close (ms) is waited for by a synchronous spin (precise, but it holds
+   * the event loop), with at most this much spinning per wake-up. Default 0 (measured in
+   * bench/pacer.bench.ts: spinning buys little once `earlyMs` is set, and costs CPU).
+   */
+  spinMs?: number;
+  /** `unref` the pacer's timer so that it alone does not keep the process alive. Default false. */
+  unref?: boolean;
+  /** Called when a stream's `onTick` throws; the pacer keeps going. */
+  onError?: (error: unknown, stream: PacedStream) => void;
+}
+
+/** Options of one stream registered with {@link Pacer.add}. */
+export interface PacedStreamOptions {
+  /** Frame duration in ms (20 for the usual RTP ptime). */
+  ptimeMs: number;
+  /**
+   * Called once per frame: `frameIndex` counts from 0 at `startAt`; `scheduledTime` is
+   * `startAt + frameIndex × ptimeMs` on the pacer's clock. Ticks come whether or not the stream
+   * has audio — the stream decides what to send (silence keeps RTP flowing). Indices skipped after
+   * a stall never arrive, so a stream derives its RTP timestamp from `frameIndex`.
+   */
+  onTick: (frameIndex: number, scheduledTime: number) => void;
+  /** Clock time of frame 0; default: now (frame 0 is due at once). */
+  startAt?: number;
+}
+
+/** Counters of one paced stream. Deviations are |real tick time − scheduled time|, in ms. */
+export interface PacedStreamStats {
+  /** Frames handed to `onTick`. */
+  sent: number;
+  /** Frames skipped after stalls (never handed to `onTick`). */
+  skipped: number;
+  /** Delivered frames whose deviation exceeded `lateThresholdMs`. */
+  late: number;
+  /** Delivered frames handed over before their scheduled time (within `earlyMs`). */
+  early: number;
+  /** `onTick` calls that threw. */
+  errors: number;
+  /** Median deviation (ms, bucket upper edge). */
+  p50Ms: number;
+  /** 99th percentile deviation (ms, bucket upper edge). */
+  p99Ms: number;
+  /** Largest deviation (ms, exact). */
+  maxMs: number;
+  /** Mean deviation (ms). */
+  meanMs: number;
+}
+
+/** A stream registered with a {@link Pacer}. */
+export interface PacedStream {
+  /** Frame duration in ms. */
+  readonly ptimeMs: number;
+  /** Clock time of frame 0. */
+  readonly startAt: number;
+  /** Index of the next frame to be delivered. */
+  readonly nextFrameIndex: number;
+  /** False once removed. */
+  readonly active: boolean;
+  /** Deviation histogram of every delivered frame. */
+  readonly histogram: PacingHistogram;
+  /** Snapshot of the counters and deviation percentiles. */
+  stats(): PacedStreamStats;
+  /** Stops ticking this stream (safe inside its own `onTick`, idempotent). */
+  remove(): void;
+}
+
+class StreamEntry implements HeapEntry, PacedStream {
+  deadline: number;
+  heapIndex = -1;
+  nextFrameIndex = 0;
+  active = true;
+  sent = 0;
+  skipped = 0;
+  late = 0;
+  early = 0;
+  errors = 0;
+  readonly histogram = new PacingHistogram();
+
+  constructor(
+    private readonly pacer: Pacer,
+    readonly seq: number,
+    readonly ptimeMs: number,
+    readonly startAt: number,
+    readonly onTick: (frameIndex: number, scheduledTime: number) => void,
+  ) {
+    this.deadline = startAt;
+  }
+
+  stats(): PacedStreamStats {
+    const h = this.histogram;
+    return {
+      sent: this.sent,
+      skipped: this.skipped,
+      late: this.late,
+      early: this.early,
+      errors: this.errors,
+      p50Ms: h.quantile(0.5),
+      p99Ms: h.quantile(0.99),
+      maxMs: h.max,
+      meanMs: h.mean,
+    };
+  }
+
+  remove(): void {
+    this.pacer.removeStream(this);
+  }
+}
+
+/** Totals over every stream a {@link Pacer} has delivered frames for, including removed ones. */
+export interface PacerStats {
+  /** Streams currently registered. */
+  streams: number;
+  sent: number;
+  skipped: number;
+  late: number;
+  early: number;
+  errors: number;
+  /** Timer wake-ups so far (a cost indicator). */
+  wakeups: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * One drift-free scheduler for every media stream of the process (create one, or use
+ * {@link sharedPacer}). Frame n of a stream is due at `startAt + n × ptimeMs` — computed, never
+ * accumulated, so there is no drift — and a single timer serves all streams: it aims a little
+ * before the earliest deadline and the last stretch is waited out by yielding to the event loop
+ * (or a spin of at most `spinMs`). After a stall, each stream delivers at most
+ * `maxCatchUpFrames` overdue frames and skips (and counts) the rest rather than flooding.
+ * With no streams left the timer is cleared, so an idle pacer holds no handle.
+ */
+export class Pacer {
+  private readonly clock: Clock;
+  private readonly maxCatchUp: number;
+  private readonly lateThreshold: number;
+  private readonly early: number;
+  private readonly spinMs: number;
+  private readonly unref: boolean;
+  private readonly onError?: (error: unknown, stream: PacedStream) => void;
+  private readonly heap = new DeadlineHeap<StreamEntry>();
+  private readonly totals = new PacingHistogram();
+  private seq = 0;
+  private timer: TimerHandle | undefined;
+  private timerAt = Infinity;
+  private running = false;
+  private sent = 0;
+  private skipped = 0;
+  private late = 0;
+  private errors = 0;
+  private earlyCount = 0;
+  private wakeups = 0;
+
+  constructor(options: PacerOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    const real = this.clock === systemClock;
+    this.maxCatchUp = nonNegative('maxCatchUpFrames', options.maxCatchUpFrames ?? 2, true);
+    this.lateThreshold = nonNegative('lateThresholdMs', options.lateThresholdMs ?? 2);
+    this.early = nonNegative('earlyMs', options.earlyMs ?? (real ? 1 : 0));
+    if (this.early > 5) throw new PacerOptionError('earlyMs must be at most 5 ms');
+    this.spinMs = nonNegative('spinMs', options.spinMs ?? 0);
+    if (this.spinMs > 5) throw new PacerOptionError('spinMs must be at most 5 ms: a longer spin starves the event loop');
+    this.unref = options.unref ?? false;
+    this.onError = options.onError;
+  }
+
+  /** Number of registered streams. */
+  get size(): number {
+    return this.heap.size;
+  }
+
+  /** True while the timer is pending (false whenever no stream is registered). */
+  get hasPendingTimer(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** Registers a stream; its first tick is due at `startAt` (default now). */
+  add(options: PacedStreamOptions): PacedStream {
+    const { ptimeMs, onTick } = options;
+    if (!(typeof ptimeMs === 'number' && Number.isFinite(ptimeMs) && ptimeMs >= 1 && ptimeMs <= 1000)) {
+      throw new PacerOptionError('ptimeMs must be a number between 1 and 1000');
+    }
+    if (typeof onTick !== 'function') throw new PacerOptionError('onTick must be a function');
+    const startAt = options.startAt ?? this.clock.now();
+    if (!Number.isFinite(startAt)) throw new PacerOptionError('startAt must be a finite clock time');
+    const s = new StreamEntry(this, this.seq++, ptimeMs, startAt, onTick);
+    this.heap.push(s);
+    this.arm();
+    return s;
+  }
+
+  /** Aggregate counters and deviation percentiles over every frame delivered so far. */
+  stats(): PacerStats {
+    return {
+      streams: this.heap.size,
+      sent: this.sent,
+      skipped: this.skipped,
+      late: this.late,
+      early: this.earlyCount,
+      errors: this.errors,
+      wakeups: this.wakeups,
+      p50Ms: this.totals.quantile(0.5),
+      p99Ms: this.totals.quantile(0.99),
+      maxMs: this.totals.max,
+    };
+  }
+
+  /** Removes every stream and clears the timer. The pacer may be reused afterwards. */
+  close(): void {
+    let s: StreamEntry | undefined;
+    while ((s = this.heap.peek())) {
+      s.active = false;
+      this.heap.remove(s);
+    }
+    this.disarm();
+  }
+
+  /** @internal Called by {@link PacedStream.remove}. */
+  removeStream(s: StreamEntry): void {
+    if (!s.active) return;
+    s.active = false;
+    this.heap.remove(s);
+    if (this.heap.size === 0) this.disarm();
+  }
+
+  private readonly onWake = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.wakeups++;
+    this.running = true;
+    try {
+      this.drain();
+    } finally {
+      this.running = false;
+    }
+    this.arm();
+  };
+
+  /**
+   * Delivers every frame due by now + `earlyMs`, spinning over a gap of at most the remaining
+   * spin budget so that a lone deadline can be hit exactly.
+   */
+  private drain(): void {
+    const clock = this.clock;
+    let spinLeft = this.spinMs;
+    for (;;) {
+      const top = this.heap.peek();
+      if (!top) return;
+      let now = clock.now();
+      const gap = top.deadline - now;
+      if (gap > 0 && gap <= spinLeft) {
+        const began = now;
+        // Bounded by iterations too, so a clock that does not advance cannot hang us.
+        for (let i = 0; i < 1e7 && now < top.deadline; i++) now = clock.now();
+        spinLeft -= now - began;
+      } else if (gap > this.early) {
+        return;
+      }
+      this.deliver(top, now);
+    }
+  }
+
+  private deliver(s: StreamEntry, now: number): void {
+    const behind = Math.floor((now - s.startAt) / s.ptimeMs) - s.nextFrameIndex;
+    if (behind > this.maxCatchUp) {
+      const skip = behind - this.maxCatchUp;
+      s.nextFrameIndex += skip;
+      s.skipped += skip;
+      this.skipped += skip;
+      s.deadline = s.startAt + s.nextFrameIndex * s.ptimeMs;
+    }
+    const index = s.nextFrameIndex;
+    const scheduled = s.deadline;
+    const deviation = now - scheduled;
+    const magnitude = deviation < 0 ? -deviation : deviation;
+    s.histogram.record(magnitude);
+    this.totals.record(magnitude);
+    s.sent++;
+    this.sent++;
+    if (deviation > this.lateThreshold) {
+      s.late++;
+      this.late++;
+    } else if (deviation < 0) {
+      s.early++;
+      this.earlyCount++;
+    }
+    s.nextFrameIndex = index + 1;
+    s.deadline = s.startAt + s.nextFrameIndex * s.ptimeMs;
+    this.heap.update(s);
+    try {
+      s.onTick(index, scheduled);
+    } catch (err) {
+      s.errors++;
+      this.errors++;
+      if (this.onError) {
+        try {
+          this.onError(err, s);
+        } catch {
+          // An error reporter that throws must not stop every other stream's media.
+        }
+      }
+    }
+  }
+
+  /** Schedules the one timer for the earliest deadline (or clears it when idle). */
+  private arm(): void {
+    if (this.running) return;
+    const top = this.heap.peek();
+    if (!top) {
+      this.disarm();
+      return;
+    }
+    const target = top.deadline - this.early;
+    if (this.timer !== undefined && this.timerAt <= target) return;
+    this.disarm();
+    const now = this.clock.now();
+    // A timer that fired before the window opened (Node rounds to whole ms) re-aims at the deadline.
+    const wait = target > now ? target - now : Math.max(0, top.deadline - now);
+    const handle = this.clock.setTimeout(this.onWake, wait);
+    if (this.unref) (handle as { unref?: () => void }).unref?.();
+    this.timer = handle;
+    this.timerAt = target;
+  }
+
+  private disarm(): void {
+    if (this.timer === undefined) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+}
+
+function nonNegative(name: string, v: number, integer = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {
+    throw new PacerOptionError(`${name} must be a non-negative ${integer ? 'integer' : 'number'}`);
+  }
+  return v;
+}
+
+let shared: Pacer | undefined;
+
+/**
+ * The process-wide pacer on the system clock, created on first use. Every RTP stream should
+ * register here so that the whole process runs one timer, however many calls are up.
+ */
+export function sharedPacer(): Pacer {
+  shared ??= new Pacer();
+  return shared;
+}

@@ -1,0 +1,368 @@
+import fc from 'fast-check';
+import { FakeClock } from '../../../src/clock';
+import { Pacer, PacerOptionError, PacingHistogram, sharedPacer } from '../../../src/rtp/pacer';
+
+/** A FakeClock whose reading can jump ahead of its timers, as after an event-loop stall. */
+class StallClock extends FakeClock {
+  lag = 0;
+  override now(): number {
+    return super.now() + this.lag;
+  }
+}
+
+interface Tick {
+  stream: string;
+  index: number;
+  scheduled: number;
+  at: number;
+}
+
+function recorder(clock: FakeClock, ticks: Tick[], stream: string) {
+  return (index: number, scheduled: number) => ticks.push({ stream, index, scheduled, at: clock.now() });
+}
+
+describe('Pacer schedule (FakeClock)', () => {
+  test('frame n is delivered exactly at start + n × ptime', () => {
+    const clock = new FakeClock(1000);
+    const pacer = new Pacer({ clock });
+    const ticks: Tick[] = [];
+    pacer.add({ ptimeMs: 20, onTick: recorder(clock, ticks, 'a') });
+    clock.advance(100);
+    expect(ticks.map((t) => [t.index, t.scheduled, t.at])).toEqual([
+      [0, 1000, 1000],
+      [1, 1020, 1020],
+      [2, 1040, 1040],
+      [3, 1060, 1060],
+      [4, 1080, 1080],
+      [5, 1100, 1100],
+    ]);
+    pacer.close();
+  });
+
+  test('no drift over 100 000 frames with a fractional start and ptime', () => {
+    const clock = new FakeClock(0);
+    const pacer = new Pacer({ clock });
+    const start = 0.3;
+    let n = 0;
+    let bad = 0;
+    pacer.add({
+      ptimeMs: 20,
+      startAt: start,
+      onTick: (i, scheduled) => {
+        if (i !== n || scheduled !== start + i * 20 || clock.now() !== scheduled) bad++;
+        n++;
+      },
+    });
+    clock.advance(20 * 99_999 + 1);
+    expect(bad).toBe(0);
+    expect(n).toBe(100_000);
+    const st = pacer.stats();
+    expect(st.sent).toBe(100_000);
+    expect(st.maxMs).toBe(0);
+    pacer.close();
+  });
+
+  test('one timer serves every stream, in deadline order', () => {
+    const clock = new FakeClock(0);
+    const pacer = new Pacer({ clock });
+    const ticks: Tick[] = [];
+    let maxPending = 0;
+    const track = (name: string) => {
+      const rec = recorder(clock, ticks, name);
+      return (i: number, s: number) => {
+        rec(i, s);
+        maxPending = Math.max(maxPending, clock.pending);
+      };
+    };
+    pacer.add({ ptimeMs: 20, startAt: 5, onTick: track('a') });
+    pacer.add({ ptimeMs: 30, startAt: 0, onTick: track('b') });
+    pacer.add({ ptimeMs: 10, startAt: 12, onTick: track('c') });
+    expect(clock.pending).toBe(1);
+    for (let i = 0; i < 100; i++) {
+      clock.advance(1);
+      maxPending = Math.max(maxPending, clock.pending);
+    }
+    expect(maxPending).toBe(1);
+    const times = ticks.map((t) => t.at);
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    expect(ticks.every((t) => t.at === t.scheduled)).toBe(true);
+    expect(ticks.filter((t) => t.stream === 'a').map((t) => t.scheduled)).toEqual([5, 25, 45, 65, 85]);
+    expect(ticks.filter((t) => t.stream === 'b').map((t) => t.scheduled)).toEqual([0, 30, 60, 90]);
+    expect(ticks.filter((t) => t.stream === 'c').map((t) => t.scheduled)).toEqual([12, 22, 32, 42, 52, 62, 72, 82, 92]);
+    pacer.close();
+    expect(clock.pending).toBe(0);
+  });
+
+  test('earlyMs hands a frame over up to that much before its deadline, counted as early', () => {
+    const clock = new FakeClock(0);
+    const pacer = new Pacer({ clock, earlyMs: 1.5 });
+    const ticks: Tick[] = [];
+    const s = pacer.add({ ptimeMs: 20, startAt: 10, onTick: recorder(clock, ticks, 'a') });
+    clock.advance(60);
+    expect(ticks.map((t) => [t.index, t.scheduled, t.at])).toEqual([
+      [0, 10, 8.5],
+      [1, 30, 28.5],
+      [2, 50, 48.5],
+    ]);
+    expect(s.stats()).toMatchObject({ sent: 3, early: 3, late: 0, maxMs: 1.5 });
+    expect(pacer.stats().wakeups).toBe(3);
+    pacer.close();
+  });
+
+  test('spinMs waits out a gap within its budget on the clock itself', () => {
+    let t = 0;
+    const timers: { at: number; fn: () => void }[] = [];
+    // A clock that advances 0.01 ms per reading, like a real one being polled.
+    const clock = {
+      now: () => (t += 0.01),
+      setTimeout: (fn: () => void, ms: number) => {
+        const h = { at: t + ms, fn };
+        timers.push(h);
+        return h;
+      },
+      clearTimeout: (h: unknown) => void timers.splice(timers.indexOf(h as never), 1),
+    };
+    const pacer = new Pacer({ clock, spinMs: 0.5 });
+    const at: number[] = [];
+    pacer.add({ ptimeMs: 20, startAt: 0.3, onTick: () => at.push(t) });
+    const h = timers.shift()!;
+    h.fn();
+    expect(at).toHaveLength(1);
+    expect(at[0]).toBeGreaterThanOrEqual(0.3);
+    expect(at[0]).toBeLessThan(0.35);
+    pacer.close();
+    expect(timers).toHaveLength(0);
+  });
+
+  test('a stream added with an earlier deadline re-arms the timer', () => {
+    const clock = new FakeClock(0);
+    const pacer = new Pacer({ clock });
+    const ticks: Tick[] = [];
+    pacer.add({ ptimeMs: 20, startAt: 100, onTick: recorder(clock, ticks, 'late') });
+    pacer.add({ ptimeMs: 20, startAt: 10, onTick: recorder(clock, ticks, 'early') });
+    expect(clock.pending).toBe(1);
+    clock.advance(30);
+    expect(ticks.map((t) => [t.stream, t.at])).toEqual([
+      ['early', 10],
+      ['early', 30],
+    ]);
+    pacer.close();
+  });
+});
+
+describe('Pacer after a stall', () => {
+  test('delivers at most maxCatchUpFrames overdue frames and counts the skipped ones', () => {
+    const clock = new StallClock(0);
+    const pacer = new Pacer({ clock, maxCatchUpFrames: 2 });
+    const ticks: Tick[] = [];
+    const s = pacer.add({ ptimeMs: 20, onTick: recorder(clock, ticks, 'a') });
+    clock.advance(20); // frames 0, 1
+    clock.lag = 100; // the loop was blocked: the next wake-up reads a clock 100 ms ahead
+    clock.advance(20);
+    // Woken for frame 2 (due 40) at 140: frames 2..7 are due; 2, 3, 4 skipped; 5, 6, 7 back to back.
+    expect(ticks.map((t) => [t.index, t.scheduled, t.at])).toEqual([
+      [0, 0, 0],
+      [1, 20, 20],
+      [5, 100, 140],
+      [6, 120, 140],
+      [7, 140, 140],
+    ]);
+    const st = s.stats();
+    expect(st.sent).toBe(5);
+    expect(st.skipped).toBe(3);
+    expect(st.late).toBe(2);
+    expect(st.maxMs).toBe(40);
+    clock.advance(20);
+    expect(ticks[ticks.length - 1]).toEqual({ stream: 'a', index: 8, scheduled: 160, at: 160 });
+    pacer.close();
+  });
+
+  test('maxCatchUpFrames 0 jumps straight to the current frame', () => {
+    const clock = new StallClock(0);
+    const pacer = new Pacer({ clock, maxCatchUpFrames: 0 });
+    const idx: number[] = [];
+    const s = pacer.add({ ptimeMs: 20, onTick: (i) => idx.push(i) });
+    clock.lag = 1000;
+    clock.advance(0);
+    expect(idx).toEqual([50]);
+    expect(s.stats().skipped).toBe(50);
+    pacer.close();
+  });
+
+  test('a short stall within the catch-up budget skips nothing', () => {
+    const clock = new StallClock(0);
+    const pacer = new Pacer({ clock, maxCatchUpFrames: 2, lateThresholdMs: 5 });
+    const ticks: Tick[] = [];
+    const s = pacer.add({ ptimeMs: 20, onTick: recorder(clock, ticks, 'a') });
+    clock.lag = 45;
+    clock.advance(0);
+    expect(ticks.map((t) => t.index)).toEqual([0, 1, 2]);
+    expect(s.stats()).toMatchObject({ sent: 3, skipped: 0, late: 2 });
+    pacer.close();
+  });
+});
+
+describe('Pacer lifecycle', () => {
+  test('the timer is cleared when the last stream goes, and comes back with the next', () => {
+    const clock = new FakeClock(0);
+    const pacer = new Pacer({ clock });
+    const a = pacer.add({ ptimeMs: 20, onTick: () => undefined });
+    const b = pacer.add({ ptimeMs: 20, startAt: 7, onTick: () => undefined });
+    clock.advance(50);
+    a.remove();
+    expect(clock.pending).toBe(1);
+    b.remove();
+    b.remove();
+    expect(clock.pending).toBe(0);
+    expect(pacer.hasPendingTimer).toBe(false);
+    expect(pacer.size).toBe(0);
+    expect(a.active).toBe(false);
+    const c = pacer.add({ ptimeMs: 20, onTick: () => undefined });
+    expect(clock.pending).toBe(1);
+    clock.advance(40);
+    expect(c.stats().sent).toBe(3);
+    pacer.close();
+    expect(clock.pending).toBe(0);
+  });
+
+  test('a stream may remove itself or add another from inside onTick', () => {
+    const clock = new FakeClock(0);
+    const pacer = new Pacer({ clock });
+    const seen: string[] = [];
+    const self = pacer.add({
+      ptimeMs: 10,
+      onTick: (i) => {
+        seen.push(`self${i}`);
+        if (i === 2) {
+          self.remove();
+          pacer.add({ ptimeMs: 10, onTick: (j) => seen.push(`child${j}`) });
+        }
+      },
+    });
+    clock.advance(45);
+    expect(seen).toEqual(['self0', 'self1', 'self2', 'child0', 'child1', 'child2']);
+    expect(self.nextFrameIndex).toBe(3);
+    pacer.close();
+    expect(clock.pending).toBe(0);
+  });
+
+  test('a throwing onTick is counted and reported; other streams keep their schedule', () => {
+    const clock = new FakeClock(0);
+    const errors: unknown[] = [];
+    const pacer = new Pacer({
+      clock,
+      onError: (e) => {
+        errors.push(e);
+        throw new Error('reporter also fails');
+      },
+    });
+    const bad = pacer.add({
+      ptimeMs: 20,
+      onTick: () => {
+        throw new Error('boom');
+      },
+    });
+    const good: number[] = [];
+    pacer.add({ ptimeMs: 20, onTick: (_i, s) => good.push(s) });
+    clock.advance(40);
+    expect(good).toEqual([0, 20, 40]);
+    expect(bad.stats()).toMatchObject({ sent: 3, errors: 3 });
+    expect(errors).toHaveLength(3);
+    expect(pacer.stats().errors).toBe(3);
+    pacer.close();
+  });
+
+  test('bad options are typed errors', () => {
+    const clock = new FakeClock(0);
+    expect(() => new Pacer({ clock, maxCatchUpFrames: -1 })).toThrow(PacerOptionError);
+    expect(() => new Pacer({ clock, maxCatchUpFrames: 1.5 })).toThrow(PacerOptionError);
+    expect(() => new Pacer({ clock, spinMs: 50 })).toThrow(PacerOptionError);
+    expect(() => new Pacer({ clock, earlyMs: NaN })).toThrow(PacerOptionError);
+    expect(() => new Pacer({ clock, earlyMs: 6 })).toThrow(PacerOptionError);
+    const pacer = new Pacer({ clock });
+    const onTick = () => undefined;
+    for (const ptimeMs of [0, -20, NaN, Infinity, 0.5, 5000]) {
+      expect(() => pacer.add({ ptimeMs, onTick })).toThrow(expect.objectContaining({ code: 'PACER_BAD_OPTION' }));
+    }
+    expect(() => pacer.add({ ptimeMs: 20, onTick, startAt: NaN })).toThrow(PacerOptionError);
+    expect(() => pacer.add({ ptimeMs: 20, onTick: 5 as never })).toThrow(PacerOptionError);
+    expect(pacer.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  test('sharedPacer is one instance per process and idle until used', () => {
+    expect(sharedPacer()).toBe(sharedPacer());
+    expect(sharedPacer().hasPendingTimer).toBe(false);
+  });
+});
+
+describe('Pacer property: exact schedule for any mix of streams', () => {
+  test('every stream gets consecutive frames at exactly start + n × ptime, one timer at most', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            ptime: fc.constantFrom(10, 20, 30, 40, 60),
+            start: fc.integer({ min: 0, max: 200 }),
+            frac: fc.constantFrom(0, 0.25, 0.5),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.array(fc.integer({ min: 0, max: 37 }), { minLength: 1, maxLength: 40 }),
+        (streams, steps) => {
+          const clock = new FakeClock(0);
+          const pacer = new Pacer({ clock });
+          const got = streams.map(() => [] as number[]);
+          let ok = true;
+          streams.forEach((s, k) => {
+            const start = s.start + s.frac;
+            pacer.add({
+              ptimeMs: s.ptime,
+              startAt: start,
+              onTick: (i, sched) => {
+                if (sched !== start + i * s.ptime || clock.now() !== sched || clock.pending !== 0) ok = false;
+                got[k].push(i);
+              },
+            });
+          });
+          for (const step of steps) {
+            clock.advance(step);
+            if (clock.pending !== 1) ok = false;
+          }
+          const end = clock.now();
+          streams.forEach((s, k) => {
+            const start = s.start + s.frac;
+            const expected = start <= end ? Math.floor((end - start) / s.ptime) + 1 : 0;
+            if (got[k].length !== expected || got[k].some((v, i) => v !== i)) ok = false;
+          });
+          pacer.close();
+          return ok && clock.pending === 0 && pacer.stats().skipped === 0 && pacer.stats().maxMs === 0;
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('PacingHistogram', () => {
+  test('quantiles are bucket upper edges capped at the exact max', () => {
+    const h = new PacingHistogram();
+    expect(h.quantile(0.99)).toBe(0);
+    for (let i = 0; i < 98; i++) h.record(0.01);
+    h.record(1.02);
+    h.record(-3);
+    expect(h.count).toBe(100);
+    expect(h.quantile(0.5)).toBeCloseTo(0.05, 10);
+    expect(h.quantile(0.99)).toBeCloseTo(0.05, 10);
+    expect(h.quantile(1)).toBe(1.02);
+    h.record(300.5);
+    h.record(5000);
+    expect(h.max).toBe(5000);
+    expect(h.quantile(1)).toBe(5000);
+    const g = new PacingHistogram();
+    g.record(7);
+    g.merge(h);
+    expect(g.count).toBe(103);
+    expect(g.max).toBe(5000);
+  });
+});
