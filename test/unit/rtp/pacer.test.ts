@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FakeClock } from '../../../src/clock';
+import { Clock, FakeClock, TimerHandle } from '../../../src/clock';
 import { Pacer, PacerOptionError, PacingHistogram, sharedPacer } from '../../../src/rtp/pacer';
 
 /** A FakeClock whose reading can jump ahead of its timers, as after an event-loop stall. */
@@ -113,12 +113,12 @@ describe('Pacer schedule (FakeClock)', () => {
     let t = 0;
     const timers: { at: number; fn: () => void }[] = [];
     // A clock that advances 0.01 ms per reading, like a real one being polled.
-    const clock = {
+    const clock: Clock = {
       now: () => (t += 0.01),
       setTimeout: (fn: () => void, ms: number) => {
         const h = { at: t + ms, fn };
         timers.push(h);
-        return h;
+        return h as TimerHandle;
       },
       clearTimeout: (h: unknown) => void timers.splice(timers.indexOf(h as never), 1),
     };
