@@ -1,4 +1,5 @@
 import { SipprobeError } from '../../errors';
+import { CodecError } from '../errors';
 import type { Codec } from './codec';
 import { G722Decoder } from './g722-decoder';
 import { G722Encoder } from './g722-encoder';
@@ -6,8 +7,18 @@ import { G722Encoder } from './g722-encoder';
 export { G722Decoder } from './g722-decoder';
 export { G722Encoder } from './g722-encoder';
 
-/** Thrown by {@link G722Codec} for misuse: bad options, odd sample counts, output too small. */
-export class G722Error extends SipprobeError {}
+/**
+ * PCM handed to the G.722 encoder with an odd number of samples (`G722_ODD_LENGTH`): the
+ * codec consumes sample pairs. Bad options and short output buffers are {@link CodecError}s
+ * (`CODEC_INVALID_OPTION`, `CODEC_BUFFER_TOO_SMALL`), as for every codec.
+ */
+export class G722Error extends SipprobeError {
+  declare readonly code: 'G722_ODD_LENGTH';
+
+  constructor(message: string) {
+    super('G722_ODD_LENGTH', message);
+  }
+}
 
 /** Options of {@link G722Codec}. */
 export interface G722CodecOptions {
@@ -38,8 +49,8 @@ export class G722Codec implements Codec {
   constructor(options: G722CodecOptions = {}) {
     const pt = options.payloadType ?? 9;
     const ptime = options.ptimeMs ?? 20;
-    if (!Number.isInteger(pt) || pt < 0 || pt > 127) throw new G722Error('G722_BAD_OPTION', `payload type ${pt} is not 0…127`);
-    if (!Number.isInteger(ptime) || ptime < 1 || ptime > 1000) throw new G722Error('G722_BAD_OPTION', `ptime ${ptime} ms is not 1…1000`);
+    if (!Number.isInteger(pt) || pt < 0 || pt > 127) throw new CodecError('CODEC_INVALID_OPTION', `payload type ${pt} is not 0…127`);
+    if (!Number.isInteger(ptime) || ptime < 1 || ptime > 1000) throw new CodecError('CODEC_INVALID_OPTION', `ptime ${ptime} ms is not 1…1000`);
     this.payloadType = pt;
     this.ptimeMs = ptime;
     this.samplesPerFrame = 16 * ptime;
@@ -53,13 +64,16 @@ export class G722Codec implements Codec {
     return out;
   }
 
-  /** Encodes into `out` (at least pcm.length / 2 bytes); returns bytes written. */
+  /**
+   * Encodes into `out` (at least pcm.length / 2 bytes); returns bytes written. No allocation.
+   * @throws {@link G722Error} for an odd sample count, {@link CodecError} if `out` is too small.
+   */
   encodeInto(pcm: Int16Array, out: Uint8Array): number {
     if ((pcm.length & 1) !== 0) {
-      throw new G722Error('G722_ODD_LENGTH', `G.722 encodes sample pairs; got ${pcm.length} samples`);
+      throw new G722Error(`G.722 encodes sample pairs; got ${pcm.length} samples`);
     }
     const n = pcm.length >> 1;
-    if (out.length < n) throw new G722Error('G722_BUFFER_TOO_SMALL', `output holds ${out.length} bytes, need ${n}`);
+    if (out.length < n) throw new CodecError('CODEC_BUFFER_TOO_SMALL', `output holds ${out.length} bytes, need ${n}`);
     return this.encoder.encodeRange(pcm, 0, pcm.length, out, 0);
   }
 
@@ -70,10 +84,13 @@ export class G722Codec implements Codec {
     return out;
   }
 
-  /** Decodes into `out` (at least 2 × payload.length samples); returns samples written. */
+  /**
+   * Decodes into `out` (at least 2 × payload.length samples); returns samples written. No
+   * allocation. @throws {@link CodecError} `CODEC_BUFFER_TOO_SMALL` if `out` is too small.
+   */
   decodeInto(payload: Uint8Array, out: Int16Array): number {
     const n = payload.length * 2;
-    if (out.length < n) throw new G722Error('G722_BUFFER_TOO_SMALL', `output holds ${out.length} samples, need ${n}`);
+    if (out.length < n) throw new CodecError('CODEC_BUFFER_TOO_SMALL', `output holds ${out.length} samples, need ${n}`);
     return this.decoder.decodeRange(payload, 0, payload.length, out, 0);
   }
 
