@@ -153,7 +153,7 @@ export function lintSipMessage(raw: Uint8Array): LintFinding[] {
     }
   }
   const mf = first('max-forwards');
-  if (mf !== undefined && !(/^\d{1,3}$/.test(mf) && Number(mf) <= 255)) p('max-forwards', `bad Max-Forwards ${short(mf)}`); // beyond
+  if (mf !== undefined && !(/^\d+$/.test(mf) && Number(mf) <= 255)) p('max-forwards', `bad Max-Forwards ${short(mf)}`); // beyond
 
   const cl = first('content-length');
   if (cl === undefined) p('content-length', 'missing Content-Length');
