@@ -40,3 +40,5 @@ export {
 } from './uri';
 export { parseNameAddr, parseContact, formatNameAddr, type SipNameAddr, type SipContact } from './name-addr';
 export { parseVia, formatVia, type SipVia } from './via';
+export { validateMessage, type SipValidationResult, type SipValidationOptions } from './validate';
+export { splitMultipartBody, type SipBodyPart } from './multipart';

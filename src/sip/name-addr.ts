@@ -65,6 +65,11 @@ export function parseNameAddr(text: string): SipNameAddr {
     if (gt < 0) bad('unterminated <URI>', lt);
     uri = text.slice(lt + 1, gt);
     if (uri.length === 0) bad('empty URI in <>', lt);
+    for (let k = 0; k < uri.length; k++) {
+      const c = uri.charCodeAt(k);
+      // LWS inside <> (RFC 4475 badaspec) or a nested '<' is not an addr-spec
+      if (c <= 32 || c === 60 || c === 34 || c === 127) bad('invalid character in <URI>', lt + 1 + k);
+    }
     i = gt + 1;
   } else {
     // addr-spec: the URI ends at the first ';' (parameters then belong to the header) or LWS
@@ -72,10 +77,12 @@ export function parseNameAddr(text: string): SipNameAddr {
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === 59 || c === 32 || c === 9) break;
-      if (c === 62 || c === 34) bad('unexpected character in address', i);
+      // RFC 3261 §20: a URI with a comma, question mark or semicolon must be in <> (RFC 4475 regbadct)
+      if (c === 62 || c === 34 || c === 60 || c === 44 || c === 63) bad('unexpected character in address', i);
       i++;
     }
     uri = text.slice(us, i);
+    if (uri.length === 0) bad('empty address', us);
   }
   const params: SipParams = new Map();
   parseParams(text, i, params, 'address');

@@ -27,6 +27,12 @@ export interface SipParseOptions extends SipParseLimits {
    * data must hold exactly one message.
    */
   mode?: 'datagram' | 'stream';
+  /**
+   * Also parse the Request-URI and the grammar of the headers the stack relies on (Via, From,
+   * To, Call-ID, CSeq, Max-Forwards, Contact, Route, Record-Route, Content-Type, Expires) and
+   * throw on the first defect. Off by default: those are parsed lazily on first access.
+   */
+  strict?: boolean;
 }
 
 /** @internal Resolved limits. */
@@ -73,7 +79,28 @@ export interface ScanResult {
  */
 export function parseMessage(data: Buffer | string, options?: SipParseOptions): SipMessage {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  return scanMessage(buf, 0, buf.length, resolveLimits(options), options?.mode === 'stream', true).message;
+  const msg = scanMessage(buf, 0, buf.length, resolveLimits(options), options?.mode === 'stream', true).message;
+  if (options?.strict === true) checkStrict(msg);
+  return msg;
+}
+
+/** Forces the typed views of the core headers so that their first defect throws now. */
+function checkStrict(msg: SipMessage): void {
+  if (msg.kind === 'request') void msg.requestUri;
+  void msg.vias;
+  void msg.from;
+  void msg.to;
+  void msg.cseq;
+  void msg.maxForwards;
+  void msg.contacts;
+  void msg.routes;
+  void msg.recordRoutes;
+  void msg.contentType;
+  void msg.expires;
+  const h = msg.headers;
+  for (const key of ['call-id', 'cseq', 'from', 'to', 'max-forwards', 'content-type']) {
+    if (h.linesByKey(key).length > 1) err('SIP_PARSE_HEADER', `more than one ${key} header`, 0);
+  }
 }
 
 /**
@@ -82,7 +109,9 @@ export function parseMessage(data: Buffer | string, options?: SipParseOptions): 
  */
 export function parseMessageWithEnd(data: Buffer | string, options?: SipParseOptions): { message: SipMessage; end: number } {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  return scanMessage(buf, 0, buf.length, resolveLimits(options), options?.mode === 'stream', false);
+  const r = scanMessage(buf, 0, buf.length, resolveLimits(options), options?.mode === 'stream', false);
+  if (options?.strict === true) checkStrict(r.message);
+  return r;
 }
 
 function lcEq(buf: Buffer, a: number, lower: string): boolean {

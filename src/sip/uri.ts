@@ -35,7 +35,7 @@ export interface TelUri {
 
 /** Any other absolute URI (`http:`, `urn:`, unknown schemes): only the scheme is understood. */
 export interface OtherUri {
-  /** Scheme as written (lower-cased). */
+  /** Scheme as written (schemes compare case-insensitively). */
   readonly scheme: string;
   /** Everything after the first colon. */
   readonly opaque: string;
@@ -254,7 +254,7 @@ export function parseUri(text: string): ParsedUri {
   if (scheme === 'sip' || scheme === 'sips') return parseSip(text, scheme, colon + 1);
   if (scheme === 'tel') return parseTel(text, colon + 1);
   if (colon + 1 >= text.length) fail('empty URI', colon);
-  return { scheme, opaque: text.slice(colon + 1), raw: text };
+  return { scheme: text.slice(0, colon), opaque: text.slice(colon + 1), raw: text };
 }
 
 function parseSip(s: string, scheme: 'sip' | 'sips', i: number): SipUri {
@@ -386,7 +386,7 @@ export function uriEquals(a: ParsedUri | string, b: ParsedUri | string): boolean
   } catch {
     return false;
   }
-  if (x.scheme !== y.scheme) return false;
+  if (x.scheme.toLowerCase() !== y.scheme.toLowerCase()) return false;
   if (isTelUri(x) && isTelUri(y)) {
     return stripVisual(x.number) === stripVisual(y.number) && paramsEqual(x.params, y.params, [...x.params.keys(), ...y.params.keys()]);
   }
