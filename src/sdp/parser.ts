@@ -54,7 +54,7 @@ function parseBandwidth(v: string, line: number): SdpBandwidth {
   const t = trimEnd(v);
   const colon = t.indexOf(':');
   const value = colon > 0 ? parseUint(t.slice(colon + 1), Number.MAX_SAFE_INTEGER) : -1;
-  if (value < 0) throw new SdpParseError('SDP_BAD_BANDWIDTH', 'b= must be <type>:<integer>', line);
+  if (value < 0 || t.indexOf(' ') >= 0 || t.indexOf('\t') >= 0) throw new SdpParseError('SDP_BAD_BANDWIDTH', 'b= must be <type>:<integer>', line);
   return { type: t.slice(0, colon), value };
 }
 

@@ -27,7 +27,7 @@ export function tokens(s: string): string[] {
 /** Non-negative decimal integer or -1; no regex, no Number() surprises ("1e3", " 1", "0x1"). */
 export function parseUint(s: string, max: number): number {
   const n = s.length;
-  if (n === 0 || n > 16) return -1;
+  if (n === 0 || n > 15) return -1;
   let v = 0;
   for (let i = 0; i < n; i++) {
     const d = s.charCodeAt(i) - 48;
