@@ -20,7 +20,7 @@ function server(o: Partial<DigestServerOptions> = {}): DigestServer {
 }
 
 /** One 401/407 → credentials → verify cycle. */
-function exchange(s: DigestServer, c: DigestClient, req = INVITE, stale = false) {
+function exchange(s: DigestServer, c: DigestClient, req: { method: string; uri: string; body?: Buffer | string } = INVITE, stale = false) {
   const ch = s.challenge({ stale });
   const headers = c.respond(s.proxy ? { proxy: ch.values } : { www: ch.values }, req);
   const mine = headers.filter((h) => h.header === s.credentialsHeader);
