@@ -1,3 +1,5 @@
+import { parseUint } from './text';
+
 /**
  * What sipprobe knows about RTP audio codecs in SDP: the codecs it can offer, and the RFC 3551 static
  * payload types so that `m=audio … 0 8` without `a=rtpmap` is still understood.
@@ -151,9 +153,9 @@ export function parseTelephoneEvents(fmtp: string | undefined): number[] {
   for (const part of fmtp.split(',')) {
     const p = part.trim();
     const dash = p.indexOf('-');
-    const lo = Number(dash < 0 ? p : p.slice(0, dash));
-    const hi = dash < 0 ? lo : Number(p.slice(dash + 1));
-    if (p.length === 0 || !Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > 255 || lo > hi) continue;
+    const lo = parseUint((dash < 0 ? p : p.slice(0, dash)).trim(), 255);
+    const hi = dash < 0 ? lo : parseUint(p.slice(dash + 1).trim(), 255);
+    if (lo < 0 || hi < lo) continue;
     for (let e = lo; e <= hi; e++) seen[e] = 1;
   }
   const out: number[] = [];
