@@ -85,6 +85,16 @@ function toList(v: string | readonly string[] | undefined): readonly string[] {
  * Caller flow: on 401/407 call {@link DigestClient.respond} with the challenge headers and the
  * request (including the credentials it carried); put the returned headers on the re-sent request
  * in place of its old Authorization / Proxy-Authorization headers.
+ *
+ * @example
+ * ```ts
+ * const auth = new DigestClient({ username: 'alice', password });
+ * // 407 to an INVITE that carried no credentials:
+ * const headers = auth.respond({ proxy: res.headers('Proxy-Authenticate') }, { method: 'INVITE', uri, body });
+ * // 401 to the re-sent INVITE: pass what it carried, so a rejection is recognised.
+ * auth.respond({ www: res2.headers('WWW-Authenticate') }, { method: 'INVITE', uri, body,
+ *   proxyAuthorization: headers.filter((h) => h.header === 'Proxy-Authorization').map((h) => h.value) });
+ * ```
  */
 export class DigestClient {
   readonly username: string;

@@ -228,3 +228,22 @@ describe('DigestClient against a re-challenging server', () => {
     ).toThrow(expect.objectContaining({ code: 'DIGEST_AUTH_FAILED', reason: 'retry-limit', header: 'Proxy-Authorization' }));
   });
 });
+
+describe('server user lookup', () => {
+  it('a lookup function serves names; missing HA1 for the used hash is refused, not crashed', () => {
+    const lookup = (name: string) => (name === 'alice' ? { ha1: { MD5: computeDigestHa1('MD5', 'alice', 'agent.test', 'secret') } } : undefined);
+    const md5 = server({ users: lookup, algorithms: ['MD5'] });
+    expect(exchange(md5, new DigestClient({ username: 'alice', password: 'secret' })).result).toMatchObject({ ok: true });
+    const sha = server({ users: lookup, algorithms: ['SHA-256'] });
+    expect(exchange(sha, new DigestClient({ username: 'alice', password: 'secret' })).result).toMatchObject({ ok: false, reason: 'algorithm-not-offered' });
+    const hashed = server({ users: lookup, userhash: true });
+    expect(exchange(hashed, new DigestClient({ username: 'alice', password: 'secret' })).result).toMatchObject({ ok: false, reason: 'unknown-user' });
+  });
+
+  it('rejects unsafe or unknown configuration with typed errors', () => {
+    expect(() => server({ realm: 'a\r\nb' })).toThrow(expect.objectContaining({ code: 'DIGEST_INVALID_INPUT', field: 'realm' }));
+    expect(() => server({ algorithms: ['SHA-1' as DigestAlgorithm] })).toThrow(expect.objectContaining({ field: 'algorithms' }));
+    expect(() => server({ algorithms: [] })).toThrow(expect.objectContaining({ field: 'algorithms' }));
+    expect(() => server({ qop: ['auth-conf' as DigestQop] })).toThrow(expect.objectContaining({ field: 'qop' }));
+  });
+});
