@@ -7,3 +7,5 @@ export * from './packet';
 export type { Codec } from './codecs/codec';
 export * from './codecs/g711';
 export * from './codecs/registry';
+export * from './rtcp';
+export * from './stats';
