@@ -1,1 +1,6 @@
-export {};
+export { WavFormatError, WavWriteError, AudioArgumentError } from './errors';
+export { readWav, readWavFile } from './wav-reader';
+export type { WavAudio, WavEncoding, ReadWavFileOptions } from './wav-reader';
+export { WavWriter, encodeWav } from './wav-writer';
+export type { WavWriterOptions } from './wav-writer';
+export { toMono, deinterleave, interleave } from './pcm';
