@@ -14,6 +14,7 @@ import {
   wallClockToNtp,
   writeRtcp,
   type RtcpPacket,
+  type RtcpReceiverReport,
   type RtcpReportBlock,
 } from '../../../src/rtp/rtcp';
 import { RtcpPacketError, RtpEncodeError } from '../../../src/rtp/errors';
@@ -183,7 +184,7 @@ describe('RTCP serialization', () => {
   it('clamps cumulative loss to 24 bits signed', () => {
     const block = { ssrc: 1, fractionLost: 0, cumulativeLost: 1e9, highestSequence: 0, jitter: 0, lastSenderReport: 0, delaySinceLastSenderReport: 0 };
     const back = parseRtcp(serializeRtcp([{ type: 'RR', ssrc: 2, reports: [block, { ...block, cumulativeLost: -1e9 }] }]));
-    expect((back[0] as { reports: RtcpReportBlock[] }).reports.map((r) => r.cumulativeLost)).toEqual([0x7fffff, -0x800000]);
+    expect((back[0] as RtcpReceiverReport).reports.map((r) => r.cumulativeLost)).toEqual([0x7fffff, -0x800000]);
   });
 
   it.each([
