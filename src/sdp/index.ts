@@ -3,6 +3,7 @@ export type { Sdp, SdpAttribute, SdpBandwidth, SdpConnection, SdpDirection, SdpE
 export { SdpCodecMismatchError, SdpNegotiationError, SdpParseError, SdpSerializeError, SdpStreamRejectedError } from './errors';
 export { parseSdp, type SdpParseLimits } from './parser';
 export { serializeSdp } from './serializer';
+export { redactSdpKeys } from './redact';
 export {
   SdpCrypto,
   getSdpAttribute,
