@@ -77,7 +77,7 @@ export function frameSipStream(stream: Buffer): Buffer[] {
  */
 export async function decodeSip(pcap: string, opts: DecodeSipOptions = {}): Promise<CapturedSipMessage[]> {
   const ports = opts.sipPorts ?? [];
-  const portFilter = ports.length ? ` || udp.port in {${ports.join(' ')}}` : '';
+  const portFilter = ports.length ? ` || udp.port in {${ports.join(', ')}}` : '';
   const udpText = await tshark([
     ...baseArgs(pcap, ports),
     '-Y', `udp && (sip${portFilter})`,
@@ -95,7 +95,7 @@ export async function decodeSip(pcap: string, opts: DecodeSipOptions = {}): Prom
       transport: 'udp', raw, firstLine: firstLineOf(raw),
     });
   }
-  const tcpPortFilter = ports.length ? ` || tcp.port in {${ports.join(' ')}}` : '';
+  const tcpPortFilter = ports.length ? ` || tcp.port in {${ports.join(', ')}}` : '';
   const streamText = await tshark([
     ...baseArgs(pcap, ports),
     '-Y', `tcp.len > 0 && (sip${tcpPortFilter})`,

@@ -5,3 +5,6 @@ export * from './sipp';
 export * from './capture';
 export * from './decode';
 export * from './sip-lint';
+export * from './kamailio';
+export * from './baresip';
+export * from './media';
