@@ -355,7 +355,7 @@ export function createAnswer(offer: Sdp | string | Uint8Array, capabilities: Sdp
     const eventsStream = isEventsOnly(offered);
     const hasPrimary = chosen.some((c) => isPrimary(c.name) && formats.includes(String(c.payloadType)));
     if (formats.length === 0 || (!hasPrimary && !eventsStream)) return rejected(om);
-    if (isAudio && explicitPort === undefined) audioTaken = true;
+    if (isAudio && port === mainPort) audioTaken = true;
 
     if (ptime !== undefined && !eventsStream) attributes.push({ name: 'ptime', value: String(ptime) });
     if (hasSdpRtcpMux(om) && caps.rtcpMux !== false) attributes.push({ name: 'rtcp-mux' });
