@@ -4,3 +4,4 @@ export type { WavAudio, WavEncoding, ReadWavFileOptions } from './wav-reader';
 export { WavWriter, encodeWav } from './wav-writer';
 export type { WavWriterOptions } from './wav-writer';
 export { toMono, deinterleave, interleave } from './pcm';
+export { Resampler, resample } from './resampler';
