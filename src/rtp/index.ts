@@ -9,3 +9,4 @@ export * from './codecs/g711';
 export * from './codecs/registry';
 export * from './rtcp';
 export * from './stats';
+export * from './dtmf';
