@@ -4,8 +4,12 @@
  * header are memoized here so that any mutation of that header drops them.
  */
 import { SipprobeError } from '../errors';
-import { headerKey, isListHeader } from './header-names';
-import { firstListComma, splitList, trimWs } from './header-values';
+import * as names from './header-names';
+import * as hv from './header-values';
+
+// Bound once: under tsx/esbuild, imported bindings are getters, which costs on every call.
+const { headerKey, isListHeader } = names;
+const { firstListComma, splitList, trimWs } = hv;
 
 /** Thrown when code (not the network) tries to add a header that cannot be represented safely. */
 export class SipHeaderError extends SipprobeError {
@@ -13,6 +17,9 @@ export class SipHeaderError extends SipprobeError {
     super('SIP_INVALID_HEADER', message);
   }
 }
+
+/** @internal Marker for "not memoized yet". */
+export const MEMO_MISS: unique symbol = Symbol('memo-miss');
 
 /** One header line as stored: `name` as written (or as given), `value` unfolded and trimmed. */
 export interface SipHeaderField {
@@ -78,11 +85,7 @@ export class SipHeaderList implements Iterable<SipHeaderField> {
    * element of the first line, else the first line.
    */
   first(name: string): string | undefined {
-    const key = headerKey(name);
-    const v = this.getByKey(key);
-    if (v === undefined || !isListHeader(key)) return v;
-    const comma = firstListComma(v);
-    return comma < 0 ? v : trimWs(v.slice(0, comma));
+    return this.firstByKey(headerKey(name));
   }
 
   /** Every line's whole value, in order (no comma splitting). Use for WWW-Authenticate and friends. */
@@ -209,6 +212,27 @@ export class SipHeaderList implements Iterable<SipHeaderField> {
     c.keys = this.keys.slice();
     c.vals = this.vals.slice();
     return c;
+  }
+
+  /** @internal First list element of header `key` (see {@link first}). */
+  firstByKey(key: string): string | undefined {
+    const v = this.getByKey(key);
+    if (v === undefined || !isListHeader(key)) return v;
+    const comma = firstListComma(v);
+    return comma < 0 ? v : trimWs(v.slice(0, comma));
+  }
+
+  /** @internal */
+  memoGet(key: string): unknown {
+    const m = this.memo;
+    if (m === undefined) return MEMO_MISS;
+    const v = m.get(key);
+    return v === undefined && !m.has(key) ? MEMO_MISS : v;
+  }
+
+  /** @internal */
+  memoSet(key: string, value: unknown): void {
+    (this.memo ??= new Map()).set(key, value);
   }
 
   /** @internal Memoizes a typed view of header `key`; dropped when that header changes. */

@@ -156,7 +156,12 @@ export function parseParams(s: string, i: number, params: SipParams, what: strin
     const ns = i;
     while (i < n && isTokenChar(s.charCodeAt(i))) i++;
     if (i === ns) throw new SipParseError('SIP_PARSE_VALUE', `empty ${what} parameter name`, i);
-    const name = s.slice(ns, i).toLowerCase();
+    let upper = false;
+    for (let k = ns; k < i; k++) {
+      const c = s.charCodeAt(k);
+      if (c >= 65 && c <= 90) upper = true;
+    }
+    const name = upper ? s.slice(ns, i).toLowerCase() : s.slice(ns, i);
     i = skipWs(s, i);
     let value: string | null = null;
     if (i < n && s.charCodeAt(i) === 61 /* = */) {

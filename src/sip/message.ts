@@ -20,12 +20,21 @@
  * - `validateMessage(msg)` gives the status a UA/proxy should answer with (400/416/420/…)
  *   for messages that parse but are semantically wrong.
  */
-import { SipHeaderError, SipHeaderList } from './header-list';
-import { parseDecimal, trimWs } from './header-values';
-import { parseContact, parseNameAddr, type SipContact, type SipNameAddr } from './name-addr';
+import { MEMO_MISS, SipHeaderError, SipHeaderList } from './header-list';
+import * as hv from './header-values';
+import * as na from './name-addr';
+import type { SipContact, SipNameAddr } from './name-addr';
 import { SipParseError } from './parse-error';
-import { parseUri, type ParsedUri } from './uri';
-import { parseVia, type SipVia } from './via';
+import * as uri from './uri';
+import type { ParsedUri } from './uri';
+import * as via from './via';
+import type { SipVia } from './via';
+
+// Bound once: under tsx/esbuild, imported bindings are getters, which costs on every call.
+const { parseDecimal, trimWs } = hv;
+const { parseContact, parseNameAddr } = na;
+const { parseUri } = uri;
+const { parseVia } = via;
 
 /** CSeq header value. */
 export interface SipCSeq {
@@ -67,31 +76,31 @@ abstract class SipMessageBase {
 
   /** All Via elements, top first, across lines. */
   get vias(): SipVia[] {
-    return this.headers.memoize('via', () => this.headers.getAllByKey('via').map(parseVia));
+    const h = this.headers;
+    let v = h.memoGet('via') as SipVia[] | typeof MEMO_MISS;
+    if (v === MEMO_MISS) h.memoSet('via', (v = h.getAllByKey('via').map(parseVia)));
+    return v;
   }
 
   /** The topmost Via element (parses only that one). */
   get topVia(): SipVia | undefined {
-    return this.headers.memoize('via:top', () => {
-      const v = this.headers.first('via');
-      return v === undefined ? undefined : parseVia(v);
-    });
+    const h = this.headers;
+    let v = h.memoGet('via:top') as SipVia | undefined | typeof MEMO_MISS;
+    if (v === MEMO_MISS) {
+      const text = h.firstByKey('via');
+      h.memoSet('via:top', (v = text === undefined ? undefined : parseVia(text)));
+    }
+    return v;
   }
 
   /** From header. */
   get from(): SipNameAddr | undefined {
-    return this.headers.memoize('from', () => {
-      const v = this.headers.getByKey('from');
-      return v === undefined ? undefined : parseNameAddr(v);
-    });
+    return this.nameAddr('from');
   }
 
   /** To header. */
   get to(): SipNameAddr | undefined {
-    return this.headers.memoize('to', () => {
-      const v = this.headers.getByKey('to');
-      return v === undefined ? undefined : parseNameAddr(v);
-    });
+    return this.nameAddr('to');
   }
 
   /** Call-ID (first line). */
@@ -101,10 +110,23 @@ abstract class SipMessageBase {
 
   /** CSeq (first line). */
   get cseq(): SipCSeq | undefined {
-    return this.headers.memoize('cseq', () => {
-      const v = this.headers.getByKey('cseq');
-      return v === undefined ? undefined : parseCSeq(v);
-    });
+    const h = this.headers;
+    let v = h.memoGet('cseq') as SipCSeq | undefined | typeof MEMO_MISS;
+    if (v === MEMO_MISS) {
+      const text = h.getByKey('cseq');
+      h.memoSet('cseq', (v = text === undefined ? undefined : parseCSeq(text)));
+    }
+    return v;
+  }
+
+  private nameAddr(key: string): SipNameAddr | undefined {
+    const h = this.headers;
+    let v = h.memoGet(key) as SipNameAddr | undefined | typeof MEMO_MISS;
+    if (v === MEMO_MISS) {
+      const text = h.getByKey(key);
+      h.memoSet(key, (v = text === undefined ? undefined : parseNameAddr(text)));
+    }
+    return v;
   }
 
   /** Contact elements in order (a `*` wildcard appears as `{ star: true }`). */

@@ -3,8 +3,11 @@
  * `[display-name] <URI> *(;param)` or `URI *(;param)` (RFC 3261 §20.10, §25.1).
  */
 import { SipParseError } from './parse-error';
-import { isTokenChar, parseParams, quote, skipQuoted, skipWs, unquote, type SipParams } from './header-values';
-import { formatParams } from './header-values';
+import * as hv from './header-values';
+import type { SipParams } from './header-values';
+
+// Bound once: under tsx/esbuild, imported bindings are getters, which costs on every call.
+const { isTokenChar, parseParams, quote, skipQuoted, skipWs, unquote, formatParams } = hv;
 
 /** A parsed name-addr or addr-spec with its header parameters. */
 export interface SipNameAddr {

@@ -3,10 +3,10 @@
  * per-line work is bounded by the header name, and the header block is decoded to text once.
  * Every failure is a `SipParseError` carrying a code and the byte offset.
  */
-import { isAscii } from 'node:buffer';
 import { SipHeaderList } from './header-list';
-import { headerKey } from './header-names';
-import { SipRequest, SipResponse, type SipMessage } from './message';
+import * as names from './header-names';
+import * as model from './message';
+import type { SipMessage } from './message';
 import { SipParseError, type SipParseErrorCode } from './parse-error';
 
 /** Parser limits. Defaults are generous for SIP but bound the work hostile input can cause. */
@@ -53,6 +53,39 @@ export function resolveLimits(o: SipParseLimits | undefined): ResolvedLimits {
     maxHeaders: o.maxHeaders ?? SIP_DEFAULT_LIMITS.maxHeaders,
     maxLineBytes: o.maxLineBytes ?? SIP_DEFAULT_LIMITS.maxLineBytes,
   };
+}
+
+// Bound once: under tsx/esbuild, imported bindings are getters, which costs on every call.
+const headerKey = names.headerKey;
+const SipRequest = model.SipRequest;
+const SipResponse = model.SipResponse;
+
+/**
+ * Header names seen in practice, spelled as they usually are on the wire. A name whose bytes
+ * match one of these reuses the interned strings instead of allocating new ones.
+ */
+const KNOWN_NAMES = [
+  'Via', 'From', 'To', 'Call-ID', 'Call-Id', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Length', 'Content-Type',
+  'Route', 'Record-Route', 'Allow', 'Supported', 'Require', 'Proxy-Require', 'Unsupported', 'User-Agent', 'Server',
+  'Expires', 'Accept', 'Authorization', 'Proxy-Authorization', 'WWW-Authenticate', 'Proxy-Authenticate', 'Subject',
+  'Date', 'Timestamp', 'Event', 'Allow-Events', 'Session-Expires', 'Min-SE', 'RSeq', 'RAck', 'Reason', 'Organization',
+  'P-Asserted-Identity', 'Privacy', 'Content-Disposition', 'Accept-Language', 'Accept-Encoding', 'Warning', 'Path',
+  'v', 'f', 't', 'i', 'm', 'l', 'c', 'k', 's', 'e', 'o', 'u', 'r', 'b', 'x',
+];
+const KNOWN_BY_LEN: { name: string; key: string; bytes: Uint8Array }[][] = [];
+for (const name of KNOWN_NAMES) {
+  (KNOWN_BY_LEN[name.length] ??= []).push({ name, key: headerKey(name), bytes: Buffer.from(name, 'latin1') });
+}
+
+function knownName(buf: Buffer, a: number, z: number): { name: string; key: string } | undefined {
+  const list = KNOWN_BY_LEN[z - a];
+  if (list === undefined) return undefined;
+  outer: for (let k = 0; k < list.length; k++) {
+    const b = list[k].bytes;
+    for (let i = 0; i < b.length; i++) if (buf[a + i] !== b[i]) continue outer;
+    return list[k];
+  }
+  return undefined;
 }
 
 function err(code: SipParseErrorCode, msg: string, at: number): never {
@@ -137,7 +170,7 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
   if (lineEnd - p > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'start line too long', p + lim.maxLineBytes);
   const slStart = p;
   const slEnd = lineEnd;
-  let cr = buf.indexOf(13, p);
+  const cr = buf.indexOf(13, p);
   if (cr >= 0 && cr < lineEnd) err('SIP_PARSE_START_LINE', 'bare CR in start line', cr);
   p = lf + 1;
 
@@ -158,14 +191,19 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
       headEnd = p + 1;
       break;
     }
-    lf = buf.indexOf(10, p);
-    if (lf < 0 || lf >= end) {
+    // one pass to the line end; a CR must be part of CRLF
+    lf = p;
+    while (lf < end) {
+      const c = buf[lf];
+      if (c === 10) break;
+      if (c === 13 && (lf + 1 >= end || buf[lf + 1] !== 10)) err('SIP_PARSE_HEADER', 'bare CR in header line', lf);
+      lf++;
+    }
+    if (lf >= end) {
       if (stream) err('SIP_PARSE_TRUNCATED', 'header line not terminated', end);
       lf = end; // datagram without a final line break: take the rest as the last line
     }
     lineEnd = lf > p && buf[lf - 1] === 13 ? lf - 1 : lf;
-    if (cr < p) cr = buf.indexOf(13, p);
-    if (cr >= 0 && cr < lineEnd) err('SIP_PARSE_HEADER', 'bare CR in header line', cr);
     if (n + 5 > OFFS.length) {
       const bigger = new Int32Array(OFFS.length * 2);
       bigger.set(OFFS);
@@ -232,10 +270,12 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
   }
   if (bodyEnd - msgStart > lim.maxMessageBytes) err('SIP_PARSE_LIMIT', 'message too large', msgStart + lim.maxMessageBytes);
 
-  // ---- text
-  const ascii = isAscii(buf.subarray(msgStart, headEnd));
-  const head = ascii ? buf.toString('latin1', msgStart, headEnd) : '';
-  const text = (a: number, b: number): string => (ascii ? head.slice(a - msgStart, b - msgStart) : buf.toString('utf8', a, b));
+  // ---- text: decode the head once; when every byte maps to one UTF-16 unit (ASCII, or
+  // stray invalid bytes each replaced by U+FFFD) string offsets equal byte offsets
+  const headLen = headEnd - msgStart;
+  let head = buf.toString('utf8', msgStart, headEnd);
+  const aligned = head.length === headLen;
+  if (!aligned) head = '';
 
   const list = new SipHeaderList();
   let pendName = '';
@@ -243,21 +283,29 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
   let pendVal = '';
   let pending = false;
   for (let i = 0; i < n; i += 5) {
+    const va = OFFS[i + 2];
+    const vz = OFFS[i + 3];
+    const val = aligned ? head.slice(va - msgStart, vz - msgStart) : buf.toString('utf8', va, vz);
     if (OFFS[i + 4] === 1) {
-      const piece = text(OFFS[i + 2], OFFS[i + 3]);
-      if (piece.length > 0) pendVal = pendVal.length > 0 ? pendVal + ' ' + piece : piece;
+      if (val.length > 0) pendVal = pendVal.length > 0 ? pendVal + ' ' + val : val;
       continue;
     }
     if (pending) list._push(pendName, pendKey, pendVal);
-    pendName = text(OFFS[i], OFFS[i + 1]);
-    pendKey = headerKey(pendName);
-    pendVal = text(OFFS[i + 2], OFFS[i + 3]);
+    const known = knownName(buf, OFFS[i], OFFS[i + 1]);
+    if (known !== undefined) {
+      pendName = known.name;
+      pendKey = known.key;
+    } else {
+      pendName = aligned ? head.slice(OFFS[i] - msgStart, OFFS[i + 1] - msgStart) : buf.toString('utf8', OFFS[i], OFFS[i + 1]);
+      pendKey = headerKey(pendName);
+    }
+    pendVal = val;
     pending = true;
   }
   if (pending) list._push(pendName, pendKey, pendVal);
   const body = bodyEnd > headEnd ? buf.subarray(headEnd, bodyEnd) : EMPTY;
 
-  return { message: startLine(buf, slStart, slEnd, text, list, body), end: bodyEnd };
+  return { message: startLine(buf, slStart, slEnd, aligned ? head : undefined, msgStart, list, body), end: bodyEnd };
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -286,7 +334,16 @@ function versionAt(buf: Buffer, a: number, z: number): boolean {
   return i === z && i > d1 && i <= d1 + 3;
 }
 
-function startLine(buf: Buffer, a: number, z: number, text: (a: number, b: number) => string, list: SipHeaderList, body: Buffer): SipMessage {
+function versionText(buf: Buffer, head: string | undefined, base: number, a: number, z: number): string {
+  if (z - a === 7 && buf[a + 4] === 50 && buf[a + 5] === 46 && buf[a + 6] === 48) return 'SIP/2.0';
+  return textOf(buf, head, base, a, z);
+}
+
+function textOf(buf: Buffer, head: string | undefined, base: number, a: number, z: number): string {
+  return head !== undefined ? head.slice(a - base, z - base) : buf.toString('utf8', a, z);
+}
+
+function startLine(buf: Buffer, a: number, z: number, head: string | undefined, base: number, list: SipHeaderList, body: Buffer): SipMessage {
   const sp1 = buf.indexOf(32, a);
   if (sp1 < 0 || sp1 >= z || sp1 === a) err('SIP_PARSE_START_LINE', 'malformed start line', a);
   if (buf[a] === 83 && versionAt(buf, a, sp1)) {
@@ -303,11 +360,11 @@ function startLine(buf: Buffer, a: number, z: number, text: (a: number, b: numbe
     let reason = '';
     if (c + 3 < z) {
       if (buf[c + 3] !== 32) err('SIP_PARSE_STATUS', 'malformed status code', c + 3);
-      reason = text(c + 4, z);
+      reason = textOf(buf, head, base, c + 4, z);
     }
     for (let i = c + 4; i < z; i++) if (buf[i] < 32 && buf[i] !== 9) err('SIP_PARSE_STATUS', 'control character in reason phrase', i);
     const res = new SipResponse(status, reason, list, body);
-    res.version = text(a, sp1);
+    res.version = versionText(buf, head, base, a, sp1);
     return res;
   }
   // Request-Line: Method SP Request-URI SP SIP-Version (single spaces, RFC 3261 §7.1)
@@ -319,7 +376,7 @@ function startLine(buf: Buffer, a: number, z: number, text: (a: number, b: numbe
     if (c < 33 || c === 127 || c === 60 || c === 62 || c === 34) err('SIP_PARSE_START_LINE', 'invalid character in Request-URI', i);
   }
   if (!versionAt(buf, sp2 + 1, z)) err('SIP_PARSE_VERSION', 'malformed SIP version', sp2 + 1);
-  const req = new SipRequest(text(a, sp1), text(sp1 + 1, sp2), list, body);
-  req.version = text(sp2 + 1, z);
+  const req = new SipRequest(textOf(buf, head, base, a, sp1), textOf(buf, head, base, sp1 + 1, sp2), list, body);
+  req.version = versionText(buf, head, base, sp2 + 1, z);
   return req;
 }

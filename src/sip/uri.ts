@@ -126,17 +126,21 @@ export function percentEncode(s: string, extra = ''): string {
 
 /** Validates an IPv4 dotted quad. */
 export function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  if (parts.length !== 4) return false;
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3) return false;
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      if (c < 48 || c > 57) return false;
-    }
-    if (Number(p) > 255) return false;
+  let dots = 0;
+  let digits = 0;
+  let val = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return false;
+      digits = 0;
+      val = 0;
+    } else if (c >= 48 && c <= 57) {
+      val = val * 10 + c - 48;
+      if (++digits > 3 || val > 255) return false;
+    } else return false;
   }
-  return true;
+  return dots === 3 && digits > 0;
 }
 
 /**
