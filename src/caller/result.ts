@@ -1,0 +1,111 @@
+/**
+ * The outcome of one test call, as a plain JSON-serialisable object. This is also the JSON output
+ * (`sipprobe call --json`), versioned by {@link CallResult.schemaVersion}.
+ */
+
+/** Normalised outcome of a test call; the raw SIP status is kept beside it in {@link CallResult.sip}. */
+export type CallOutcome =
+  | 'completed'
+  | 'busy'
+  | 'rejected'
+  | 'no-answer'
+  | 'timeout'
+  | 'auth-failed'
+  | 'unreachable'
+  | 'error';
+
+/** Who ended an answered call. */
+export type EndedBy = 'caller' | 'agent' | 'timeout' | 'error';
+
+/** One SIP message of the ladder. `raw` has credentials redacted. */
+export interface LadderMessage {
+  /** Milliseconds since the INVITE was first sent (monotonic clock). */
+  t: number;
+  /** Wall-clock time, ISO 8601. */
+  at: string;
+  direction: 'sent' | 'received';
+  transport: 'udp' | 'tcp' | 'tls';
+  local: string;
+  remote: string;
+  /** Request line or status line. */
+  firstLine: string;
+  raw: string;
+}
+
+/** A milestone of the call (SIP or media), in ms since the INVITE was first sent. */
+export interface TimelineEvent {
+  t: number;
+  event: string;
+  detail?: string;
+}
+
+/** Negotiated audio codec. */
+export interface NegotiatedCodecInfo {
+  name: string;
+  payloadType: number;
+  clockRate: number;
+  channels: number;
+  ptimeMs: number;
+  dtmfPayloadType: number | null;
+}
+
+/** RTP statistics for what we sent and what we received. */
+export interface RtpSummary {
+  localPort: number | null;
+  remote: string | null;
+  sent: { packets: number; bytes: number };
+  received: {
+    packets: number;
+    bytes: number;
+    expected: number;
+    lost: number;
+    lossPercent: number;
+    /** RFC 3550 interarrival jitter, in ms. */
+    jitterMs: number;
+    maxJitterMs: number;
+    duplicates: number;
+    reordered: number;
+    /** Packets from unexpected sources or with unexpected SSRC/payload type, dropped. */
+    dropped: number;
+  };
+  /** Whether the far end sent RTCP at all (many SIP agents do not). */
+  rtcpReceived: boolean;
+}
+
+export interface CallResult {
+  schemaVersion: 1;
+  outcome: CallOutcome;
+  /** Human end reason in the vocabulary of voice-agent test platforms, e.g. `did not answer`. */
+  endReason: string;
+  endedBy: EndedBy | null;
+  target: string;
+  transport: 'udp' | 'tcp' | 'tls';
+  ids: { runId: string; scenarioId: string; resultId: string; generated: string[] };
+  sip: {
+    callId: string;
+    finalStatus: number | null;
+    finalReason: string | null;
+    /** The test-metadata and custom headers sent with every INVITE. */
+    headersSent: Array<{ name: string; value: string }>;
+  };
+  codec: NegotiatedCodecInfo | null;
+  timings: {
+    startedAt: string;
+    firstProvisionalMs: number | null;
+    ringingMs: number | null;
+    earlyMediaMs: number | null;
+    answerMs: number | null;
+    firstRtpSentMs: number | null;
+    firstRtpReceivedMs: number | null;
+    endMs: number | null;
+    /** Answer to end, or 0 when the call was never answered. */
+    talkDurationMs: number;
+  };
+  rtp: RtpSummary | null;
+  audio: { recordingPath: string; sampleRate: number; channels: 2 } | null;
+  dtmfReceived: Array<{ digit: string; t: number; durationMs: number }>;
+  messages: LadderMessage[];
+  timeline: TimelineEvent[];
+  warnings: string[];
+  error: { code: string; message: string } | null;
+}
