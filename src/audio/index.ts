@@ -5,3 +5,5 @@ export { WavWriter, encodeWav } from './wav-writer';
 export type { WavWriterOptions } from './wav-writer';
 export { toMono, deinterleave, interleave } from './pcm';
 export { Resampler, resample } from './resampler';
+export { StereoRecorder } from './stereo-recorder';
+export type { StereoChannel, StereoRecorderOptions, StereoRecorderStats } from './stereo-recorder';
