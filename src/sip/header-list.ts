@@ -42,6 +42,12 @@ function checkValue(value: string): void {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c === 13 || c === 10 || c === 0) throw new SipHeaderError(`line break or NUL in header value at ${i}`);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      // UTF-8 cannot carry a lone surrogate: it would not survive the wire
+      const pair = c <= 0xdbff && i + 1 < value.length && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      if (!pair) throw new SipHeaderError(`unpaired surrogate in header value at ${i}`);
+      i++;
+    }
   }
 }
 
