@@ -290,6 +290,7 @@ export class RtpReceiveStats {
   }
 
   private noteTransit(timestamp: number, arrivalMs: number, measure: boolean): void {
+    if (!Number.isFinite(arrivalMs)) return; // a bad clock reading must not poison the jitter
     const arrivalRtp = (arrivalMs * this.clockRate) / 1000;
     if (measure && this.haveTransit) {
       // D(i-1,i) = (Rj - Ri) - (Sj - Si); the timestamp difference is taken mod 2^32 as signed.

@@ -239,6 +239,16 @@ describe('RTCP around the stats', () => {
     expect(tx.onReportBlock({ ...block, ssrc: 1, lastSenderReport: ntpMiddle32(n.seconds, n.fraction) }, 5, now).rttMs).toBeUndefined();
   });
 
+  it('ignores non-finite arrival times for jitter', () => {
+    const s = new RtpReceiveStats({ clockRate: 8000 });
+    s.receive(0, 0, 0);
+    s.receive(1, 160, NaN);
+    s.receive(2, 320, Infinity);
+    s.receive(3, 480, 60);
+    expect(Number.isFinite(s.snapshot().jitter)).toBe(true);
+    expect(s.snapshot().received).toBe(4);
+  });
+
   it('rejects a non-positive clock rate', () => {
     expect(() => new RtpReceiveStats({ clockRate: 0 })).toThrow(expect.objectContaining({ code: 'RTP_INVALID_FIELD' }));
     expect(() => new RtpSendStats({ ssrc: 1, clockRate: NaN })).toThrow(expect.objectContaining({ code: 'RTP_INVALID_FIELD' }));
