@@ -6,7 +6,7 @@ function checkChannels(samples: Int16Array, channels: number): void {
 }
 
 /** Mixes interleaved PCM down to mono by averaging the channels (rounded). Mono input is returned as a copy. */
-export function toMono(samples: Int16Array, channels: number): Int16Array {
+export function downmixToMono(samples: Int16Array, channels: number): Int16Array {
   checkChannels(samples, channels);
   if (channels === 1) return samples.slice();
   const frames = samples.length / channels;
@@ -20,7 +20,7 @@ export function toMono(samples: Int16Array, channels: number): Int16Array {
 }
 
 /** Splits interleaved PCM into one array per channel. */
-export function deinterleave(samples: Int16Array, channels: number): Int16Array[] {
+export function deinterleavePcm(samples: Int16Array, channels: number): Int16Array[] {
   checkChannels(samples, channels);
   const frames = samples.length / channels;
   const out: Int16Array[] = [];
@@ -33,7 +33,7 @@ export function deinterleave(samples: Int16Array, channels: number): Int16Array[
 }
 
 /** Interleaves equal-length channel arrays into one array. */
-export function interleave(channels: Int16Array[]): Int16Array {
+export function interleavePcm(channels: Int16Array[]): Int16Array {
   if (channels.length === 0) throw new AudioArgumentError('AUDIO_BAD_ARGUMENT', 'no channels');
   const frames = channels[0].length;
   if (channels.some((c) => c.length !== frames)) throw new AudioArgumentError('AUDIO_BAD_ARGUMENT', 'channels differ in length');

@@ -91,7 +91,7 @@ function checkRate(name: string, r: number): void {
  * an interpolation factor ≤ 1024 works (8/16/48 kHz in every direction, 44.1 kHz to any of them…).
  *
  * The filter's delay is compensated: output sample k is the input signal at time k / toRate,
- * so `process` chunks followed by `flush` give exactly the samples of one-shot {@link resample}
+ * so `process` chunks followed by `flush` give exactly the samples of one-shot {@link resamplePcm}
  * (bit-identical), `ceil(inputLength × to / from)` of them.
  */
 export class Resampler {
@@ -190,7 +190,7 @@ export class Resampler {
 }
 
 /** One-shot conversion of a whole signal (same samples as streaming it through {@link Resampler}). */
-export function resample(input: Int16Array, fromRate: number, toRate: number): Int16Array {
+export function resamplePcm(input: Int16Array, fromRate: number, toRate: number): Int16Array {
   if (fromRate === toRate) {
     checkRate('fromRate', fromRate);
     return input.slice();

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { resample, Resampler } from '../../../src/audio/resampler';
+import { resamplePcm, Resampler } from '../../../src/audio/resampler';
 
 function tone(freq: number, rate: number, seconds: number, amplitude: number): Int16Array {
   const n = Math.round(rate * seconds);
@@ -49,7 +49,7 @@ const directions: [number, number][] = [
 describe('Resampler: a 1 kHz tone survives every direction', () => {
   test.each(directions)('%i → %i Hz', (from, to) => {
     const x = tone(1000, from, 0.5, 10000);
-    const y = resample(x, from, to);
+    const y = resamplePcm(x, from, to);
     expect(y.length).toBe(Math.ceil((x.length * to) / from));
     const f = fitTone(y, 1000, to);
     expect(Math.abs(20 * Math.log10(f.amplitude / 10000))).toBeLessThan(0.05); // dB
@@ -69,18 +69,18 @@ describe('Resampler: real anti-aliasing', () => {
   ];
   test.each(cases)('%i Hz from %i to %i Hz is attenuated by ≥ 40 dB', (freq, from, to) => {
     const x = tone(freq, from, 0.5, 16000);
-    const y = resample(x, from, to);
+    const y = resamplePcm(x, from, to);
     const attenuationDb = 20 * Math.log10(rms(y, Math.round(to * 0.05)) / rms(x, Math.round(from * 0.05)));
     expect(attenuationDb).toBeLessThan(-40);
   });
 
   test('a 3.3 kHz tone (top of the telephone band) passes 48 → 8 kHz within 0.5 dB', () => {
-    const y = resample(tone(3300, 48000, 0.5, 10000), 48000, 8000);
+    const y = resamplePcm(tone(3300, 48000, 0.5, 10000), 48000, 8000);
     expect(Math.abs(20 * Math.log10(fitTone(y, 3300, 8000).amplitude / 10000))).toBeLessThan(0.5);
   });
 
   test('sample dropping would fail this: 16 → 8 kHz of 7 kHz is not folded to 1 kHz', () => {
-    const y = resample(tone(7000, 16000, 0.5, 16000), 16000, 8000);
+    const y = resamplePcm(tone(7000, 16000, 0.5, 16000), 16000, 8000);
     expect(fitTone(y, 1000, 8000).amplitude).toBeLessThan(16000 * 0.01);
   });
 });
@@ -93,7 +93,7 @@ describe('Resampler streaming', () => {
         fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 30 }),
         (samples, cuts) => {
           const x = Int16Array.from(samples);
-          const whole = resample(x, from, to);
+          const whole = resamplePcm(x, from, to);
           const r = new Resampler(from, to);
           const parts: number[] = [];
           let off = 0;
@@ -123,12 +123,12 @@ describe('Resampler streaming', () => {
     expect(() => r.process(x)).toThrow(expect.objectContaining({ code: 'AUDIO_BAD_ARGUMENT' }));
     r.reset();
     const again = [...r.process(x), ...r.flush()];
-    expect(again).toEqual([...resample(x, 8000, 48000)]);
+    expect(again).toEqual([...resamplePcm(x, 8000, 48000)]);
   });
 
   test('clipping instead of wrap-around on full-scale square waves', () => {
     const sq = Int16Array.from({ length: 800 }, (_, i) => (Math.floor(i / 20) % 2 ? 32767 : -32768));
-    const y = resample(sq, 8000, 48000);
+    const y = resamplePcm(sq, 8000, 48000);
     let bad = 0;
     for (let i = 1; i < y.length; i++) if (Math.abs(y[i] - y[i - 1]) > 40000) bad++;
     expect(bad).toBe(0);
@@ -140,13 +140,13 @@ describe('Resampler streaming', () => {
     expect(() => new Resampler(8000, 1e6)).toThrow(expect.objectContaining({ code: 'AUDIO_UNSUPPORTED_RATE' }));
     expect(() => new Resampler(8001, 48000)).toThrow(expect.objectContaining({ code: 'AUDIO_UNSUPPORTED_RATE' }));
     const x = Int16Array.from([1, 2, 3]);
-    const y = resample(x, 8000, 8000);
+    const y = resamplePcm(x, 8000, 8000);
     expect(y).toEqual(x);
     expect(y).not.toBe(x);
   });
 
   test('44.1 kHz WAV material converts to 8 kHz too', () => {
-    const y = resample(tone(1000, 44100, 0.3, 10000), 44100, 8000);
+    const y = resamplePcm(tone(1000, 44100, 0.3, 10000), 44100, 8000);
     const f = fitTone(y, 1000, 8000);
     expect(f.snrDb).toBeGreaterThan(60);
     expect(Math.abs(f.amplitude - 10000)).toBeLessThan(50);

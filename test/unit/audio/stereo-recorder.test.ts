@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deinterleave } from '../../../src/audio/pcm';
+import { deinterleavePcm } from '../../../src/audio/pcm';
 import { StereoRecorder } from '../../../src/audio/stereo-recorder';
 import { readWav } from '../../../src/audio/wav-reader';
 import { WavWriter } from '../../../src/audio/wav-writer';
@@ -23,7 +23,7 @@ const fill = (len: number, v: number): Int16Array => new Int16Array(len).fill(v)
 function channels(path: string): [Int16Array, Int16Array] {
   const w = readWav(readFileSync(path));
   expect(w.channels).toBe(2);
-  const [l, r] = deinterleave(w.samples, 2);
+  const [l, r] = deinterleavePcm(w.samples, 2);
   return [l, r];
 }
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WavFormatError } from '../../../src/audio/errors';
-import { deinterleave, interleave, toMono } from '../../../src/audio/pcm';
+import { deinterleavePcm, interleavePcm, downmixToMono } from '../../../src/audio/pcm';
 import { readWav, readWavFile } from '../../../src/audio/wav-reader';
 import { encodeWav } from '../../../src/audio/wav-writer';
 
@@ -117,13 +117,13 @@ describe('readWav chunk handling', () => {
 
   test('mono-ising and de-interleaving', () => {
     const w = readWav(src);
-    const [l, r] = deinterleave(w.samples, 2);
+    const [l, r] = deinterleavePcm(w.samples, 2);
     expect(l.length).toBe(4410);
-    expect(interleave([l, r])).toEqual(w.samples);
-    const m = toMono(w.samples, 2);
+    expect(interleavePcm([l, r])).toEqual(w.samples);
+    const m = downmixToMono(w.samples, 2);
     for (const i of [0, 1, 100, 4409]) expect(m[i]).toBe(Math.round((l[i] + r[i]) / 2));
-    expect(toMono(l, 1)).toEqual(l);
-    expect(() => toMono(new Int16Array(3), 2)).toThrow(expect.objectContaining({ code: 'AUDIO_BAD_ARGUMENT' }));
+    expect(downmixToMono(l, 1)).toEqual(l);
+    expect(() => downmixToMono(new Int16Array(3), 2)).toThrow(expect.objectContaining({ code: 'AUDIO_BAD_ARGUMENT' }));
   });
 });
 
