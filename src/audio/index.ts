@@ -1,3 +1,4 @@
+/** Audio: WAV read/write, resampling, mono/stereo helpers and the two-channel call recorder. Knows nothing of SIP or RTP (it borrows only the pure G.711 decoders). */
 export { WavFormatError, WavWriteError, AudioArgumentError } from './errors';
 export { readWav, readWavFile } from './wav-reader';
 export type { WavAudio, WavEncoding, ReadWavFileOptions } from './wav-reader';

@@ -110,7 +110,7 @@ class StreamEntry implements HeapEntry, PacedStream {
   readonly histogram = new PacingHistogram();
 
   constructor(
-    private readonly pacer: Pacer,
+    private readonly detach: (s: StreamEntry) => void,
     readonly seq: number,
     readonly ptimeMs: number,
     readonly startAt: number,
@@ -135,7 +135,7 @@ class StreamEntry implements HeapEntry, PacedStream {
   }
 
   remove(): void {
-    this.pacer.removeStream(this);
+    this.detach(this);
   }
 }
 
@@ -143,24 +143,34 @@ class StreamEntry implements HeapEntry, PacedStream {
 export interface PacerStats {
   /** Streams currently registered. */
   streams: number;
+  /** Frames handed to `onTick` (all streams). */
   sent: number;
+  /** Frames skipped after stalls. */
   skipped: number;
+  /** Frames delivered more than `lateThresholdMs` late. */
   late: number;
+  /** Frames delivered before their scheduled time (within `earlyMs`). */
   early: number;
+  /** `onTick` calls that threw. */
   errors: number;
   /** Timer wake-ups so far (a cost indicator). */
   wakeups: number;
+  /** Median |deviation| in ms. */
   p50Ms: number;
+  /** 99th percentile |deviation| in ms. */
   p99Ms: number;
+  /** Largest |deviation| in ms. */
   maxMs: number;
 }
 
 /**
  * One drift-free scheduler for every media stream of the process (create one, or use
  * {@link sharedPacer}). Frame n of a stream is due at `startAt + n × ptimeMs` — computed, never
- * accumulated, so there is no drift — and a single timer serves all streams: it aims a little
- * before the earliest deadline and the last stretch is waited out by yielding to the event loop
- * (or a spin of at most `spinMs`). After a stall, each stream delivers at most
+ * accumulated, so there is no drift — and a single timer serves all streams. Node timers have
+ * 1 ms granularity and fire up to ~1.5 ms late, so the timer aims `earlyMs` before the earliest
+ * deadline and each wake-up hands over every frame due within that window (optionally spinning
+ * up to `spinMs` for an exact hit); the real send time is thereby centred on the schedule
+ * instead of always lagging it, without a busy loop. After a stall, each stream delivers at most
  * `maxCatchUpFrames` overdue frames and skips (and counts) the rest rather than flooding.
  * With no streams left the timer is cleared, so an idle pacer holds no handle.
  */
@@ -217,7 +227,7 @@ export class Pacer {
     if (typeof onTick !== 'function') throw new PacerOptionError('onTick must be a function');
     const startAt = options.startAt ?? this.clock.now();
     if (!Number.isFinite(startAt)) throw new PacerOptionError('startAt must be a finite clock time');
-    const s = new StreamEntry(this, this.seq++, ptimeMs, startAt, onTick);
+    const s = new StreamEntry(this.detach, this.seq++, ptimeMs, startAt, onTick);
     this.heap.push(s);
     this.arm();
     return s;
@@ -249,13 +259,12 @@ export class Pacer {
     this.disarm();
   }
 
-  /** @internal Called by {@link PacedStream.remove}. */
-  removeStream(s: StreamEntry): void {
+  private readonly detach = (s: StreamEntry): void => {
     if (!s.active) return;
     s.active = false;
     this.heap.remove(s);
     if (this.heap.size === 0) this.disarm();
-  }
+  };
 
   private readonly onWake = (): void => {
     this.timer = undefined;

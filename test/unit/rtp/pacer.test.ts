@@ -290,6 +290,31 @@ describe('Pacer lifecycle', () => {
     expect(clock.pending).toBe(0);
   });
 
+  test('unref option: every timer the pacer creates is unref\'d; by default none is', () => {
+    for (const unref of [true, false]) {
+      const fake = new FakeClock(0);
+      let made = 0;
+      let unrefd = 0;
+      const clock: Clock = {
+        now: () => fake.now(),
+        setTimeout: (fn, ms) => {
+          made++;
+          const h = fake.setTimeout(fn, ms) as TimerHandle & { unref?: () => void };
+          h.unref = () => void unrefd++;
+          return h;
+        },
+        clearTimeout: (h) => fake.clearTimeout(h),
+      };
+      const pacer = new Pacer({ clock, unref });
+      pacer.add({ ptimeMs: 20, onTick: () => undefined });
+      fake.advance(100);
+      expect(made).toBe(6);
+      expect(unrefd).toBe(unref ? 6 : 0);
+      pacer.close();
+      expect(fake.pending).toBe(0);
+    }
+  });
+
   test('sharedPacer is one instance per process and idle until used', () => {
     expect(sharedPacer()).toBe(sharedPacer());
     expect(sharedPacer().hasPendingTimer).toBe(false);
