@@ -42,7 +42,8 @@ export interface StereoRecorderStats {
  *
  * Memory stays bounded: a ring of ~1.25 × `maxLatenessMs` is kept and everything older is
  * streamed to the {@link WavWriter} (which keeps the file a valid WAV at all times) in batches of
- * ~`maxLatenessMs / 4`.
+ * ~`maxLatenessMs / 4`. The price of accepting late chunks: if the process dies, the most recent
+ * ~1.25 × `maxLatenessMs` (still in the ring) is not on disk; everything before it is, in a valid file.
  */
 export class StereoRecorder {
   private readonly writer: WavWriter;
