@@ -95,7 +95,9 @@ function checkRate(name: string, r: number): void {
  * (bit-identical), `ceil(inputLength × to / from)` of them.
  */
 export class Resampler {
+  /** Input sample rate (Hz). */
   readonly fromRate: number;
+  /** Output sample rate (Hz). */
   readonly toRate: number;
   private readonly f: Filter;
   /** Input history; `buf[0]` is absolute input index `bufStart` (negative indices are zero padding). */

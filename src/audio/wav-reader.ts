@@ -7,7 +7,9 @@ export type WavEncoding = 'pcm' | 'float' | 'mulaw' | 'alaw';
 
 /** A decoded WAV file: 16-bit PCM, interleaved when `channels` > 1. */
 export interface WavAudio {
+  /** Samples per second per channel. */
   sampleRate: number;
+  /** Channel count (1 … 8). */
   channels: number;
   /** Number of sample frames (samples per channel). */
   frames: number;

@@ -75,7 +75,9 @@ function writeFully(fd: number, data: Uint8Array, position: number): void {
 export class WavWriter {
   /** Final path of the file. */
   readonly path: string;
+  /** Sample rate written in the header (Hz). */
   readonly sampleRate: number;
+  /** 1 or 2; stereo samples are interleaved. */
   readonly channels: 1 | 2;
   private fd: number | undefined;
   private dataBytes = 0;
