@@ -1,0 +1,9 @@
+/**
+ * Result artefacts of a test call: JSON (with its JSON Schema), JUnit XML, a self-contained HTML
+ * report, the human summary, and a pcap of the call's packets. Reads a `CallResult`, nothing else.
+ */
+export { ReportError, PcapWriteError } from './errors';
+export { toJson } from './json';
+export type { ToJsonOptions } from './json';
+export { callResultJsonSchema, CALL_RESULT_SCHEMA_ID } from './schema';
+export type { JsonSchemaNode } from './schema';

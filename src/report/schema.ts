@@ -1,0 +1,140 @@
+import type {
+  CallResult,
+  LadderMessage,
+  NegotiatedCodecInfo,
+  RtpSummary,
+  TimelineEvent,
+} from '../caller/result';
+
+/** A JSON Schema (draft 2020-12) node, as plain data. */
+export type JsonSchemaNode = { readonly [keyword: string]: unknown };
+
+/**
+ * Object schema whose property list must name every key of `T` and nothing else: when
+ * `CallResult` gains or loses a field, this file stops compiling until the schema follows.
+ */
+function objectOf<T>(
+  properties: { [K in keyof T]-?: JsonSchemaNode },
+  optional: ReadonlyArray<keyof T> = [],
+): JsonSchemaNode {
+  const required = Object.keys(properties).filter((k) => !optional.includes(k as keyof T));
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+const nullable = (schema: JsonSchemaNode): JsonSchemaNode => ({ anyOf: [schema, { type: 'null' }] });
+const str: JsonSchemaNode = { type: 'string' };
+const num: JsonSchemaNode = { type: 'number' };
+const count: JsonSchemaNode = { type: 'integer', minimum: 0 };
+const ms: JsonSchemaNode = { type: 'number', minimum: 0 };
+const port: JsonSchemaNode = { type: 'integer', minimum: 0, maximum: 65535 };
+const transport: JsonSchemaNode = { enum: ['udp', 'tcp', 'tls'] };
+// ISO 8601 is checked by shape only: `format` needs ajv-formats, which a consumer may not load.
+const isoTime: JsonSchemaNode = {
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
+};
+
+const ladderMessage = objectOf<LadderMessage>({
+  t: { ...num, description: 'Milliseconds since the INVITE was first sent (monotonic clock).' },
+  at: { ...isoTime, description: 'Wall-clock time, ISO 8601.' },
+  direction: { enum: ['sent', 'received'] },
+  transport,
+  local: str,
+  remote: str,
+  firstLine: { ...str, description: 'Request line or status line.' },
+  raw: { ...str, description: 'The whole message with credentials redacted.' },
+});
+
+const timelineEvent = objectOf<TimelineEvent>({ t: num, event: str, detail: str }, ['detail']);
+
+const codec = objectOf<NegotiatedCodecInfo>({
+  name: str,
+  payloadType: { type: 'integer', minimum: 0, maximum: 127 },
+  clockRate: { type: 'integer', minimum: 1 },
+  channels: { type: 'integer', minimum: 1 },
+  ptimeMs: { type: 'number', exclusiveMinimum: 0 },
+  dtmfPayloadType: nullable({ type: 'integer', minimum: 0, maximum: 127 }),
+});
+
+const rtpSummary = objectOf<RtpSummary>({
+  localPort: nullable(port),
+  remote: nullable(str),
+  sent: objectOf<RtpSummary['sent']>({ packets: count, bytes: count }),
+  received: objectOf<RtpSummary['received']>({
+    packets: count,
+    bytes: count,
+    expected: count,
+    // RFC 3550 cumulative loss goes negative when duplicates outnumber losses.
+    lost: { type: 'integer' },
+    lossPercent: num,
+    jitterMs: { ...ms, description: 'RFC 3550 interarrival jitter, in ms.' },
+    maxJitterMs: ms,
+    duplicates: count,
+    reordered: count,
+    dropped: count,
+  }),
+  rtcpReceived: { type: 'boolean' },
+});
+
+const nullableMs = nullable(ms);
+
+/** `$id` of {@link callResultJsonSchema}; bump with `schemaVersion`. */
+export const CALL_RESULT_SCHEMA_ID = 'https://sipprobe.dev/schema/call-result-1.json';
+
+/**
+ * JSON Schema (draft 2020-12) of {@link CallResult} as written by `toJson`, schemaVersion 1.
+ * Every object is closed (`additionalProperties: false`), so a consumer can rely on it exactly.
+ */
+export const callResultJsonSchema: JsonSchemaNode = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: CALL_RESULT_SCHEMA_ID,
+  title: 'sipprobe CallResult',
+  description: 'The outcome of one sipprobe test call.',
+  ...objectOf<CallResult>({
+    schemaVersion: { const: 1 },
+    outcome: { enum: ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth-failed', 'unreachable', 'error'] },
+    endReason: str,
+    endedBy: { enum: ['caller', 'agent', 'timeout', 'error', null] },
+    target: str,
+    transport,
+    ids: objectOf<CallResult['ids']>({ runId: str, scenarioId: str, resultId: str, generated: { type: 'array', items: str } }),
+    sip: objectOf<CallResult['sip']>({
+      callId: str,
+      finalStatus: nullable({ type: 'integer', minimum: 100, maximum: 699 }),
+      finalReason: nullable(str),
+      headersSent: { type: 'array', items: objectOf<{ name: string; value: string }>({ name: str, value: str }) },
+    }),
+    codec: nullable(codec),
+    timings: objectOf<CallResult['timings']>({
+      startedAt: isoTime,
+      firstProvisionalMs: nullableMs,
+      ringingMs: nullableMs,
+      earlyMediaMs: nullableMs,
+      answerMs: nullableMs,
+      firstRtpSentMs: nullableMs,
+      firstRtpReceivedMs: nullableMs,
+      endMs: nullableMs,
+      talkDurationMs: ms,
+    }),
+    rtp: nullable(rtpSummary),
+    audio: nullable(
+      objectOf<NonNullable<CallResult['audio']>>({
+        recordingPath: str,
+        sampleRate: { type: 'integer', minimum: 1 },
+        channels: { const: 2 },
+      }),
+    ),
+    dtmfReceived: {
+      type: 'array',
+      items: objectOf<CallResult['dtmfReceived'][number]>({
+        digit: { type: 'string', minLength: 1 },
+        t: num,
+        durationMs: ms,
+      }),
+    },
+    messages: { type: 'array', items: ladderMessage },
+    timeline: { type: 'array', items: timelineEvent },
+    warnings: { type: 'array', items: str },
+    error: nullable(objectOf<NonNullable<CallResult['error']>>({ code: str, message: str })),
+  }),
+};
