@@ -291,7 +291,9 @@ export class Pacer {
       if (!top) return;
       let now = clock.now();
       const gap = top.deadline - now;
-      if (gap > 0 && gap <= spinLeft) {
+      if (gap <= DUE_EPSILON_MS) {
+        // due (the epsilon absorbs `now + (deadline − now)` rounding one ulp short of the deadline)
+      } else if (gap <= spinLeft) {
         const began = now;
         // Bounded by iterations too, so a clock that does not advance cannot hang us.
         for (let i = 0; i < 1e7 && now < top.deadline; i++) now = clock.now();
@@ -323,7 +325,7 @@ export class Pacer {
     if (deviation > this.lateThreshold) {
       s.late++;
       this.late++;
-    } else if (deviation < 0) {
+    } else if (deviation < -DUE_EPSILON_MS) {
       s.early++;
       this.earlyCount++;
     }
@@ -372,6 +374,9 @@ export class Pacer {
     this.timerAt = Infinity;
   }
 }
+
+/** Deadlines closer than this count as reached (1 ns; far below any timer's resolution). */
+const DUE_EPSILON_MS = 1e-6;
 
 function nonNegative(name: string, v: number, integer = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {

@@ -62,6 +62,23 @@ describe('Pacer schedule (FakeClock)', () => {
     pacer.close();
   });
 
+  test('times that are not binary fractions: exact frame counts, nothing counted early or late', () => {
+    const clock = new FakeClock(0.1);
+    const pacer = new Pacer({ clock });
+    const got: number[][] = [[], []];
+    pacer.add({ ptimeMs: 20, startAt: 0.3, onTick: (i) => got[0].push(i) });
+    pacer.add({ ptimeMs: 30, startAt: 0.7, onTick: (i) => got[1].push(i) });
+    for (let i = 0; i < 1000; i++) clock.advance(0.7);
+    // clock ends at 0.1 + 700 = 700.1
+    expect(got[0]).toEqual(Array.from({ length: 35 }, (_, i) => i));
+    expect(got[1]).toEqual(Array.from({ length: 24 }, (_, i) => i));
+    const st = pacer.stats();
+    expect(st.wakeups).toBe(59);
+    expect(st.early).toBe(0);
+    expect(st.maxMs).toBeLessThan(1e-6);
+    pacer.close();
+  });
+
   test('one timer serves every stream, in deadline order', () => {
     const clock = new FakeClock(0);
     const pacer = new Pacer({ clock });
