@@ -1,0 +1,109 @@
+/** SIP over UDP (RFC 3261 §18) on `node:dgram`. */
+import * as dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { parseMessage, type SipParseLimits } from '../parser';
+import { SipTransportBase } from './base';
+import { describeSocketError, SipTransportError } from './errors';
+import type { SipAddress, SipTransportTarget } from './types';
+
+/** Options of {@link SipUdpTransport}. */
+export interface SipUdpTransportOptions {
+  /** Local address to bind (default `127.0.0.1`). */
+  address?: string;
+  /** Local port; 0 (default) picks an ephemeral port. */
+  port?: number;
+  /** Parser limits applied to each datagram. */
+  limits?: SipParseLimits;
+}
+
+/** Largest UDP payload over IPv4. */
+const MAX_DATAGRAM = 65507;
+
+function isKeepAlive(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) if (buf[i] !== 13 && buf[i] !== 10 && buf[i] !== 0) return false;
+  return true;
+}
+
+/** UDP transport: one socket, unreliable (transactions retransmit). */
+export class SipUdpTransport extends SipTransportBase {
+  readonly protocol = 'udp' as const;
+  readonly reliable = false;
+  private socket: dgram.Socket | undefined;
+  private readonly options: SipUdpTransportOptions;
+
+  constructor(options: SipUdpTransportOptions = {}) {
+    super();
+    this.options = options;
+    this.bound = { address: options.address ?? '127.0.0.1', port: options.port ?? 0 };
+  }
+
+  listen(): Promise<void> {
+    if (this.socket) return Promise.resolve();
+    if (this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'transport is closed'));
+    const address = this.options.address ?? '127.0.0.1';
+    const sock = dgram.createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4' });
+    this.socket = sock;
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => {
+        this.socket = undefined;
+        sock.close();
+        reject(new SipTransportError('SIP_TRANSPORT_BIND', `cannot bind UDP ${address}:${this.options.port ?? 0}: ${describeSocketError(e)}`, { cause: e }));
+      };
+      sock.once('error', onError);
+      sock.bind(this.options.port ?? 0, address, () => {
+        sock.off('error', onError);
+        // a socket error after bind (e.g. ICMP-induced) must not crash the process
+        sock.on('error', () => undefined);
+        const a = sock.address();
+        this.bound = { address: a.address, port: a.port };
+        sock.on('message', (buf, rinfo) => this.onDatagram(buf, { address: rinfo.address, port: rinfo.port }));
+        resolve();
+      });
+    });
+  }
+
+  private onDatagram(buf: Buffer, remote: SipAddress): void {
+    if (isKeepAlive(buf)) {
+      this.stats.keepAlivesIn++;
+      return;
+    }
+    let msg;
+    try {
+      msg = parseMessage(buf, { ...this.options.limits, mode: 'datagram' });
+    } catch (e) {
+      this.malformed(e, buf, this.bound, remote);
+      return;
+    }
+    this.stats.bytesIn += buf.length;
+    this.deliver(msg, this.bound, remote);
+  }
+
+  send(data: Buffer, target: SipTransportTarget): Promise<void> {
+    const sock = this.socket;
+    if (!sock || this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'UDP transport is not listening'));
+    if (data.length > MAX_DATAGRAM) return Promise.reject(new SipTransportError('SIP_TRANSPORT_TOO_LARGE', `datagram of ${data.length} bytes`));
+    return new Promise((resolve, reject) => {
+      sock.send(data, target.port, target.address, (e) => {
+        if (e) reject(new SipTransportError('SIP_TRANSPORT_SEND', `UDP send failed: ${describeSocketError(e)}`, { cause: e }));
+        else {
+          this.stats.messagesOut++;
+          this.stats.bytesOut += data.length;
+          resolve();
+        }
+      });
+    });
+  }
+
+  hasFlow(): boolean {
+    return this.socket !== undefined && !this.closed;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    const sock = this.socket;
+    this.socket = undefined;
+    if (!sock) return Promise.resolve();
+    return new Promise((resolve) => sock.close(() => resolve()));
+  }
+}
