@@ -7,3 +7,7 @@ export { toJson } from './json';
 export type { ToJsonOptions } from './json';
 export { callResultJsonSchema, CALL_RESULT_SCHEMA_ID } from './schema';
 export type { JsonSchemaNode } from './schema';
+export { PacketFramer, parseIpAddress } from './pcap-frame';
+export type { CapturedPacket, PcapEndpoint, PacketFramerOptions } from './pcap-frame';
+export { PcapWriter, encodePcap, pcapFileHeader, PCAP_MAGIC, PCAP_LINKTYPE_ETHERNET } from './pcap';
+export type { PcapOptions } from './pcap';
