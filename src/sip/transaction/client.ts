@@ -96,6 +96,7 @@ export class SipInviteClientTransaction extends SipClientTransactionBase<SipInvi
     terminated: [],
   } as const satisfies Record<SipInviteClientState, readonly SipInviteClientState[]>;
   private ack: Promise<SipSent> | undefined;
+  private ackDone: SipSent | undefined;
   private intervalA: number;
 
   /** @internal */
@@ -159,15 +160,21 @@ export class SipInviteClientTransaction extends SipClientTransactionBase<SipInvi
       this.deliver(res);
     } else if (s === 'completed') {
       this.absorbed++;
-      const ack = this.ack;
-      if (ack) ack.then((a) => a.retransmit()).catch((e) => this.transportFailed(e));
+      const onError = (e: unknown): void => this.transportFailed(e);
+      if (this.ackDone) this.ackDone.retransmit().catch(onError);
+      else if (this.ack) this.ack.then((a) => a.retransmit()).catch(onError);
     } else this.absorbed++;
   }
 
   private sendAck(res: SipResponse): void {
     const ack = buildSipNon2xxAck(this.request, res);
     this.ack = this.sender.sendRequest(ack, this.flowDestination);
-    this.ack.catch((e) => this.transportFailed(e));
+    this.ack.then(
+      (s) => {
+        this.ackDone = s;
+      },
+      (e) => this.transportFailed(e),
+    );
   }
 
   /** A CANCEL for this INVITE (RFC 3261 §9.1); send it with {@link flowDestination}. */

@@ -35,6 +35,8 @@ abstract class SipServerTransactionBase<S extends string> extends SipTransaction
   absorbed = 0;
   protected readonly sender: SipTransactionSender;
   protected lastSent: Promise<SipSent> | undefined;
+  /** The resolved send of `lastResponse`, so timers retransmit synchronously at their due time. */
+  private lastSentDone: SipSent | undefined;
 
   constructor(ctx: SipTransactionContext, key: string, initial: S, inbound: SipInbound, sender: SipTransactionSender) {
     super(ctx, key, initial);
@@ -76,14 +78,21 @@ abstract class SipServerTransactionBase<S extends string> extends SipTransaction
 
   protected transmit(response: SipResponse): void {
     this.lastResponse = response;
+    this.lastSentDone = undefined;
     const p = this.sender.sendResponse(response, this.inbound);
     this.lastSent = p;
-    p.catch((e) => this.fail(new SipTransactionTransportError(e)));
+    p.then(
+      (s) => {
+        if (this.lastSent === p) this.lastSentDone = s;
+      },
+      (e) => this.fail(new SipTransactionTransportError(e)),
+    );
   }
 
   protected retransmitLast(): void {
-    const p = this.lastSent;
-    if (p) p.then((s) => s.retransmit()).catch((e) => this.fail(new SipTransactionTransportError(e)));
+    const onError = (e: unknown): void => this.fail(new SipTransactionTransportError(e));
+    if (this.lastSentDone) this.lastSentDone.retransmit().catch(onError);
+    else if (this.lastSent) this.lastSent.then((s) => s.retransmit()).catch(onError);
   }
 }
 
