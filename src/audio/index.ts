@@ -5,6 +5,6 @@ export type { WavAudio, WavEncoding, ReadWavFileOptions } from './wav-reader';
 export { WavWriter, encodeWav } from './wav-writer';
 export type { WavWriterOptions } from './wav-writer';
 export { downmixToMono, deinterleavePcm, interleavePcm } from './pcm';
-export { Resampler, resamplePcm } from './resampler';
+export { Resampler, resamplePcm, wavToMonoPcm } from './resampler';
 export { StereoRecorder } from './stereo-recorder';
 export type { StereoChannel, StereoRecorderOptions, StereoRecorderStats } from './stereo-recorder';

@@ -1,3 +1,4 @@
+import { downmixToMono } from './pcm';
 import { AudioArgumentError } from './errors';
 
 /**
@@ -204,4 +205,13 @@ export function resamplePcm(input: Int16Array, fromRate: number, toRate: number)
   out.set(a);
   out.set(b, a.length);
   return out;
+}
+
+/**
+ * Prepares decoded WAV audio for sending: mixes it down to mono (channel average) and converts
+ * it to `sampleRate` (e.g. a 44.1 kHz stereo prompt → 8 kHz mono for PCMU).
+ */
+export function wavToMonoPcm(wav: { samples: Int16Array; channels: number; sampleRate: number }, sampleRate: number): Int16Array {
+  const mono = wav.channels === 1 ? wav.samples : downmixToMono(wav.samples, wav.channels);
+  return wav.sampleRate === sampleRate ? mono.slice() : resamplePcm(mono, wav.sampleRate, sampleRate);
 }

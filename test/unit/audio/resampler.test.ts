@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { resamplePcm, Resampler } from '../../../src/audio/resampler';
+import { readFileSync } from 'node:fs';
+import { readWav } from '../../../src/audio/wav-reader';
+import { resamplePcm, Resampler, wavToMonoPcm } from '../../../src/audio/resampler';
 
 function tone(freq: number, rate: number, seconds: number, amplitude: number): Int16Array {
   const n = Math.round(rate * seconds);
@@ -7,8 +9,8 @@ function tone(freq: number, rate: number, seconds: number, amplitude: number): I
 }
 
 /** Least-squares fit of a sine at `freq` over the middle of `y` (edges skipped): amplitude, phase, SNR of the rest. */
-function fitTone(y: Int16Array, freq: number, rate: number) {
-  const skip = Math.round(rate * 0.05);
+function fitTone(y: Int16Array, freq: number, rate: number, skipSeconds = 0.05) {
+  const skip = Math.round(rate * skipSeconds);
   let a = 0;
   let b = 0;
   let n = 0;
@@ -150,5 +152,23 @@ describe('Resampler streaming', () => {
     const f = fitTone(y, 1000, 8000);
     expect(f.snrDb).toBeGreaterThan(60);
     expect(Math.abs(f.amplitude - 10000)).toBeLessThan(50);
+  });
+});
+
+describe('wavToMonoPcm', () => {
+  test('a 44.1 kHz stereo SoX file becomes 8 kHz mono with its tones intact', () => {
+    const wav = readWav(readFileSync(`${__dirname}/../../fixtures/audio/pcm_s16_stereo_44k1.wav`));
+    const pcm = wavToMonoPcm(wav, 8000);
+    expect(pcm.length).toBe(Math.ceil((4410 * 8000) / 44100));
+    // left 440 Hz and right 660 Hz at 0.7 full scale, averaged: each ≈ 0.35 × 32767 (sox's 'vol' is linear)
+    // 0.1 s of audio: fit over 0.01–0.09 s (a whole number of cycles of neither, hence the tolerance)
+    const a440 = fitTone(pcm, 440, 8000, 0.01).amplitude;
+    const a660 = fitTone(pcm, 660, 8000, 0.01).amplitude;
+    expect(a440 / 32767).toBeGreaterThan(0.33);
+    expect(a440 / 32767).toBeLessThan(0.37);
+    expect(a660 / 32767).toBeGreaterThan(0.33);
+    expect(a660 / 32767).toBeLessThan(0.37);
+    const same = wavToMonoPcm({ samples: Int16Array.from([1, 3, 5, 7]), channels: 2, sampleRate: 8000 }, 8000);
+    expect(Array.from(same)).toEqual([2, 6]);
   });
 });
