@@ -47,7 +47,8 @@ interface Expected {
   bodyLength: number;
 }
 
-const CORPUS: { name: string; text: string; expect: Expected }[] = [];
+/** The corpus, exported for profiling scripts. */
+export const CORPUS: { name: string; text: string; expect: Expected }[] = [];
 const add = (name: string, text: string, first: string | number, cseq: number, branch: string, body: string, callId = '3848276298220188511@atlanta.example.com', fromTag = '9fxced76sl'): void => {
   CORPUS.push({ name, text, expect: { first, callId, cseq, branch, fromTag, bodyLength: Buffer.byteLength(body) } });
 };

@@ -72,18 +72,22 @@ const KNOWN_NAMES = [
   'P-Asserted-Identity', 'Privacy', 'Content-Disposition', 'Accept-Language', 'Accept-Encoding', 'Warning', 'Path',
   'v', 'f', 't', 'i', 'm', 'l', 'c', 'k', 's', 'e', 'o', 'u', 'r', 'b', 'x',
 ];
-const KNOWN_BY_LEN: { name: string; key: string; bytes: Uint8Array }[][] = [];
+const KNOWN_BY_LEN: { name: string; key: string; c0: number }[][] = [];
 for (const name of KNOWN_NAMES) {
-  (KNOWN_BY_LEN[name.length] ??= []).push({ name, key: headerKey(name), bytes: Buffer.from(name, 'latin1') });
+  (KNOWN_BY_LEN[name.length] ??= []).push({ name, key: headerKey(name), c0: name.charCodeAt(0) });
 }
 
-function knownName(buf: Buffer, a: number, z: number): { name: string; key: string } | undefined {
+/** The interned entry whose spelling is exactly `s[a, z)`, if any. */
+function knownName(s: string, a: number, z: number): { name: string; key: string } | undefined {
   const list = KNOWN_BY_LEN[z - a];
   if (list === undefined) return undefined;
+  const c0 = s.charCodeAt(a);
   outer: for (let k = 0; k < list.length; k++) {
-    const b = list[k].bytes;
-    for (let i = 0; i < b.length; i++) if (buf[a + i] !== b[i]) continue outer;
-    return list[k];
+    const e = list[k];
+    if (e.c0 !== c0) continue;
+    const name = e.name;
+    for (let i = 1; i < name.length; i++) if (s.charCodeAt(a + i) !== name.charCodeAt(i)) continue outer;
+    return e;
   }
   return undefined;
 }
@@ -92,12 +96,10 @@ function err(code: SipParseErrorCode, msg: string, at: number): never {
   throw new SipParseError(code, msg, at);
 }
 
-// Offsets of the header lines of the message being parsed: [nameStart, nameEnd, valueStart, valueEnd, kind]
-// kind 0 = header line, 1 = continuation of the previous one. Reused across calls (single-threaded).
-let OFFS = new Int32Array(5 * 64);
-
 const TOKEN = new Uint8Array(256);
 for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`\'~') TOKEN[c.charCodeAt(0)] = 1;
+
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 
 /** @internal Result of scanning one message. */
 export interface ScanResult {
@@ -152,38 +154,62 @@ function lcEq(buf: Buffer, a: number, lower: string): boolean {
   return true;
 }
 
+function lcEqStr(s: string, a: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((s.charCodeAt(a + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * @internal Scans the message at `[start, end)`. `stream` requires Content-Length; `exact`
  * (stream) requires the data to end with the message.
+ *
+ * The head is decoded to text once, up to the first CRLFCRLF (or to `end` without one), and
+ * scanned as a string: native `indexOf` finds line ends and CRs. The text has one code unit per
+ * byte, so its offsets are byte offsets: the UTF-8 decoding when every byte maps to one unit
+ * (ASCII, or stray invalid bytes each replaced by U+FFFD), else the latin1 decoding, and then
+ * values are decoded from the bytes. Either way every ASCII byte reads as itself, which is all
+ * the scanner distinguishes.
  */
 export function scanMessage(buf: Buffer, start: number, end: number, lim: ResolvedLimits, stream: boolean, exact: boolean): ScanResult {
   let p = start;
   while (p < end && (buf[p] === 13 || buf[p] === 10)) p++;
-  const msgStart = p;
+  const base = p;
   if (p >= end) err('SIP_PARSE_EMPTY', 'no message', p);
-  if (end - msgStart > lim.maxMessageBytes && !stream) err('SIP_PARSE_LIMIT', 'message too large', msgStart + lim.maxMessageBytes);
+  if (end - base > lim.maxMessageBytes && !stream) err('SIP_PARSE_LIMIT', 'message too large', base + lim.maxMessageBytes);
+
+  let dz = end < buf.length ? buf.subarray(base, end).indexOf(CRLFCRLF) : buf.indexOf(CRLFCRLF, base) - base;
+  dz = dz < 0 || base + dz + 4 > end ? end : base + dz + 4;
+  let s = buf.toString('utf8', base, dz);
+  const aligned = s.length === dz - base;
+  if (!aligned) s = buf.toString('latin1', base, dz);
+  const L = s.length;
+  const endRel = end - base; // `end` in text coordinates (L when the text runs to the end)
 
   // ---- start line
-  let lf = buf.indexOf(10, p);
-  if (lf < 0 || lf >= end) err('SIP_PARSE_TRUNCATED', 'start line not terminated', end);
-  let lineEnd = lf > p && buf[lf - 1] === 13 ? lf - 1 : lf;
-  if (lineEnd - p > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'start line too long', p + lim.maxLineBytes);
-  const slStart = p;
+  let lf = s.indexOf('\n');
+  if (lf < 0) err('SIP_PARSE_TRUNCATED', 'start line not terminated', end);
+  let lineEnd = lf > 0 && s.charCodeAt(lf - 1) === 13 ? lf - 1 : lf;
+  if (lineEnd > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'start line too long', base + lim.maxLineBytes);
   const slEnd = lineEnd;
-  const cr = buf.indexOf(13, p);
-  if (cr >= 0 && cr < lineEnd) err('SIP_PARSE_START_LINE', 'bare CR in start line', cr);
+  let cr = s.indexOf('\r');
+  if (cr >= 0 && cr < lineEnd) err('SIP_PARSE_START_LINE', 'bare CR in start line', base + cr);
+  if (cr < 0) cr = L;
   p = lf + 1;
 
   // ---- header lines
-  let n = 0; // entries in OFFS
+  const list = new SipHeaderList();
   let headers = 0;
   let clValue = -1;
   let clSeen = false;
   let lastHeaderStart = -1;
   let headEnd = -1; // offset after the empty line
-  while (p < end) {
-    const b0 = buf[p];
-    if (b0 === 13 && p + 1 < end && buf[p + 1] === 10) {
+  let pendName = '';
+  let pendKey = '';
+  let pendVal = '';
+  let pending = false;
+  while (p < L) {
+    const b0 = s.charCodeAt(p);
+    if (b0 === 13 && p + 1 < L && s.charCodeAt(p + 1) === 10) {
       headEnd = p + 2;
       break;
     }
@@ -191,72 +217,91 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
       headEnd = p + 1;
       break;
     }
-    // one pass to the line end; a CR must be part of CRLF
-    lf = p;
-    while (lf < end) {
-      const c = buf[lf];
-      if (c === 10) break;
-      if (c === 13 && (lf + 1 >= end || buf[lf + 1] !== 10)) err('SIP_PARSE_HEADER', 'bare CR in header line', lf);
-      lf++;
+    // the line ends at the next LF; a CR must be part of CRLF
+    if (cr < p) {
+      cr = s.indexOf('\r', p);
+      if (cr < 0) cr = L;
     }
-    if (lf >= end) {
+    lf = s.indexOf('\n', p);
+    if (lf < 0) {
+      if (cr < L) err('SIP_PARSE_HEADER', 'bare CR in header line', base + cr);
       if (stream) err('SIP_PARSE_TRUNCATED', 'header line not terminated', end);
-      lf = end; // datagram without a final line break: take the rest as the last line
-    }
-    lineEnd = lf > p && buf[lf - 1] === 13 ? lf - 1 : lf;
-    if (n + 5 > OFFS.length) {
-      const bigger = new Int32Array(OFFS.length * 2);
-      bigger.set(OFFS);
-      OFFS = bigger;
-    }
+      lf = L; // datagram without a final line break: take the rest as the last line
+      lineEnd = L;
+    } else if (cr < lf) {
+      if (cr !== lf - 1) err('SIP_PARSE_HEADER', 'bare CR in header line', base + cr);
+      lineEnd = cr;
+    } else lineEnd = lf;
     if (b0 === 32 || b0 === 9) {
       // folded continuation (RFC 3261 §7.3.1)
-      if (lastHeaderStart < 0) err('SIP_PARSE_HEADER', 'continuation line without a header', p);
-      if (lineEnd - lastHeaderStart > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'header line too long', p);
+      if (lastHeaderStart < 0) err('SIP_PARSE_HEADER', 'continuation line without a header', base + p);
+      if (lineEnd - lastHeaderStart > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'header line too long', base + p);
       let a = p;
-      while (a < lineEnd && (buf[a] === 32 || buf[a] === 9)) a++;
+      while (a < lineEnd) {
+        const c = s.charCodeAt(a);
+        if (c !== 32 && c !== 9) break;
+        a++;
+      }
       let z = lineEnd;
-      while (z > a && (buf[z - 1] === 32 || buf[z - 1] === 9)) z--;
-      OFFS[n] = 0;
-      OFFS[n + 1] = 0;
-      OFFS[n + 2] = a;
-      OFFS[n + 3] = z;
-      OFFS[n + 4] = 1;
-      n += 5;
+      while (z > a) {
+        const c = s.charCodeAt(z - 1);
+        if (c !== 32 && c !== 9) break;
+        z--;
+      }
+      if (z > a) {
+        const val = aligned ? s.slice(a, z) : buf.toString('utf8', base + a, base + z);
+        pendVal = pendVal.length > 0 ? pendVal + ' ' + val : val;
+      }
       p = lf + 1;
       continue;
     }
-    if (lineEnd - p > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'header line too long', p + lim.maxLineBytes);
-    if (++headers > lim.maxHeaders) err('SIP_PARSE_LIMIT', 'too many headers', p);
+    if (lineEnd - p > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'header line too long', base + p + lim.maxLineBytes);
+    if (++headers > lim.maxHeaders) err('SIP_PARSE_LIMIT', 'too many headers', base + p);
     lastHeaderStart = p;
     let q = p;
-    while (q < lineEnd && TOKEN[buf[q]] === 1) q++;
-    const nameEnd = q;
-    if (nameEnd === p) err('SIP_PARSE_HEADER', 'invalid header name', p);
-    while (q < lineEnd && (buf[q] === 32 || buf[q] === 9)) q++;
-    if (q >= lineEnd || buf[q] !== 58) err('SIP_PARSE_HEADER', 'header without colon', q);
-    q++;
-    while (q < lineEnd && (buf[q] === 32 || buf[q] === 9)) q++;
-    let z = lineEnd;
-    while (z > q && (buf[z - 1] === 32 || buf[z - 1] === 9)) z--;
-    OFFS[n] = p;
-    OFFS[n + 1] = nameEnd;
-    OFFS[n + 2] = q;
-    OFFS[n + 3] = z;
-    OFFS[n + 4] = 0;
-    n += 5;
-    const nl = nameEnd - p;
-    if ((nl === 14 && lcEq(buf, p, 'content-length')) || (nl === 1 && (buf[p] | 0x20) === 108)) {
-      if (clSeen) err('SIP_PARSE_CONTENT_LENGTH', 'more than one Content-Length', p);
-      clSeen = true;
-      clValue = decimalAt(buf, q, z, p);
+    while (q < lineEnd) {
+      const c = s.charCodeAt(q);
+      if (c > 255 || TOKEN[c] !== 1) break;
+      q++;
     }
+    const nameEnd = q;
+    if (nameEnd === p) err('SIP_PARSE_HEADER', 'invalid header name', base + p);
+    let c = s.charCodeAt(q);
+    while (q < lineEnd && (c === 32 || c === 9)) c = s.charCodeAt(++q);
+    if (q >= lineEnd || c !== 58) err('SIP_PARSE_HEADER', 'header without colon', base + q);
+    c = s.charCodeAt(++q);
+    while (q < lineEnd && (c === 32 || c === 9)) c = s.charCodeAt(++q);
+    let z = lineEnd;
+    while (z > q) {
+      const d = s.charCodeAt(z - 1);
+      if (d !== 32 && d !== 9) break;
+      z--;
+    }
+    const nl = nameEnd - p;
+    if ((nl === 14 && lcEqStr(s, p, 'content-length')) || (nl === 1 && (b0 | 0x20) === 108)) {
+      if (clSeen) err('SIP_PARSE_CONTENT_LENGTH', 'more than one Content-Length', base + p);
+      clSeen = true;
+      clValue = decimalAt(s, q, z, base, base + p);
+    }
+    if (pending) list._push(pendName, pendKey, pendVal);
+    const known = knownName(s, p, nameEnd);
+    if (known !== undefined) {
+      pendName = known.name;
+      pendKey = known.key;
+    } else {
+      pendName = aligned ? s.slice(p, nameEnd) : buf.toString('utf8', base + p, base + nameEnd);
+      pendKey = headerKey(pendName);
+    }
+    pendVal = aligned ? s.slice(q, z) : buf.toString('utf8', base + q, base + z);
+    pending = true;
     p = lf + 1;
   }
+  if (pending) list._push(pendName, pendKey, pendVal);
   if (headEnd < 0) {
     if (stream) err('SIP_PARSE_TRUNCATED', 'header section not terminated', end);
-    headEnd = end; // datagram whose headers end without the empty line
+    headEnd = endRel; // datagram whose headers end without the empty line
   }
+  headEnd += base;
 
   // ---- body
   let bodyEnd: number;
@@ -268,54 +313,20 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
     if (stream) err('SIP_PARSE_CONTENT_LENGTH', 'Content-Length required on a stream transport', headEnd);
     bodyEnd = end;
   }
-  if (bodyEnd - msgStart > lim.maxMessageBytes) err('SIP_PARSE_LIMIT', 'message too large', msgStart + lim.maxMessageBytes);
-
-  // ---- text: decode the head once; when every byte maps to one UTF-16 unit (ASCII, or
-  // stray invalid bytes each replaced by U+FFFD) string offsets equal byte offsets
-  const headLen = headEnd - msgStart;
-  let head = buf.toString('utf8', msgStart, headEnd);
-  const aligned = head.length === headLen;
-  if (!aligned) head = '';
-
-  const list = new SipHeaderList();
-  let pendName = '';
-  let pendKey = '';
-  let pendVal = '';
-  let pending = false;
-  for (let i = 0; i < n; i += 5) {
-    const va = OFFS[i + 2];
-    const vz = OFFS[i + 3];
-    const val = aligned ? head.slice(va - msgStart, vz - msgStart) : buf.toString('utf8', va, vz);
-    if (OFFS[i + 4] === 1) {
-      if (val.length > 0) pendVal = pendVal.length > 0 ? pendVal + ' ' + val : val;
-      continue;
-    }
-    if (pending) list._push(pendName, pendKey, pendVal);
-    const known = knownName(buf, OFFS[i], OFFS[i + 1]);
-    if (known !== undefined) {
-      pendName = known.name;
-      pendKey = known.key;
-    } else {
-      pendName = aligned ? head.slice(OFFS[i] - msgStart, OFFS[i + 1] - msgStart) : buf.toString('utf8', OFFS[i], OFFS[i + 1]);
-      pendKey = headerKey(pendName);
-    }
-    pendVal = val;
-    pending = true;
-  }
-  if (pending) list._push(pendName, pendKey, pendVal);
+  if (bodyEnd - base > lim.maxMessageBytes) err('SIP_PARSE_LIMIT', 'message too large', base + lim.maxMessageBytes);
   const body = bodyEnd > headEnd ? buf.subarray(headEnd, bodyEnd) : EMPTY;
 
-  return { message: startLine(buf, slStart, slEnd, aligned ? head : undefined, msgStart, list, body), end: bodyEnd };
+  return { message: startLine(buf, base, base + slEnd, aligned ? s : undefined, base, list, body), end: bodyEnd };
 }
 
 const EMPTY = Buffer.alloc(0);
 
-function decimalAt(buf: Buffer, a: number, z: number, at: number): number {
+function decimalAt(s: string, a: number, z: number, base: number, at: number): number {
   if (a === z || z - a > 9) err('SIP_PARSE_CONTENT_LENGTH', 'invalid Content-Length', at);
   let v = 0;
   for (let i = a; i < z; i++) {
-    const d = buf[i] - 48;
-    if (d < 0 || d > 9) err('SIP_PARSE_CONTENT_LENGTH', 'invalid Content-Length', i);
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) err('SIP_PARSE_CONTENT_LENGTH', 'invalid Content-Length', base + i);
     v = v * 10 + d;
   }
   return v;
