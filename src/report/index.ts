@@ -11,3 +11,8 @@ export { PacketFramer, parseIpAddress } from './pcap-frame';
 export type { CapturedPacket, PcapEndpoint, PacketFramerOptions } from './pcap-frame';
 export { PcapWriter, encodePcap, pcapFileHeader, PCAP_MAGIC, PCAP_LINKTYPE_ETHERNET } from './pcap';
 export type { PcapOptions } from './pcap';
+export { toJUnit, judgeCall } from './junit';
+export type { JUnitOptions, JUnitThresholds } from './junit';
+export { renderSummary } from './summary';
+export { evaluationOf } from './evaluation';
+export type { CallEvaluation } from './evaluation';
