@@ -1,4 +1,8 @@
-import { ILB } from './g722-tables';
+import * as tables from './g722-tables';
+
+// Bound once at load: transpilers that emit ESM-style live bindings (tsx, esbuild) would
+// otherwise run an export getter on every table access in the per-sample loops.
+const { ILB } = tables;
 
 /**
  * State of one sub-band's ADPCM loop (G.722 blocks 3 and 4): scale factor and the

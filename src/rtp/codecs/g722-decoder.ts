@@ -1,5 +1,11 @@
-import { adaptPredictor, newBand, sat16, scaleFactor, type G722Band } from './g722-band';
-import { DETH_INIT, DETL_INIT, NBH_MAX, NBL_MAX, QM2, QM4, QM6, QMF_EVEN, QMF_ODD, RH2, RL42, WH, WL } from './g722-tables';
+import * as band from './g722-band';
+import type { G722Band } from './g722-band';
+import * as tables from './g722-tables';
+
+// Bound once at load: transpilers that emit ESM-style live bindings (tsx, esbuild) would
+// otherwise run an export getter on every access in the per-sample loops.
+const { adaptPredictor, newBand, sat16, scaleFactor } = band;
+const { DETH_INIT, DETL_INIT, NBH_MAX, NBL_MAX, QM2, QM4, QM6, QMF_EVEN, QMF_ODD, RH2, RL42, WH, WL } = tables;
 
 /**
  * G.722 SB-ADPCM decoder, 64 kbit/s (mode 1): one octet → two 16 kHz 16-bit samples. Every
