@@ -13,3 +13,8 @@ export { codecImpairment } from './codec-impairment';
 export type { CodecImpairment } from './codec-impairment';
 export { assessRtpQuality, burstRatio } from './rtp-quality';
 export type { RtpQualityInput, RtpReceiveInput, FarEndReceptionInput } from './rtp-quality';
+export { wordErrorRate, normaliseWords, scriptedTurnsWer } from './wer';
+export { transcribeCall } from './transcript';
+export type { Transcriber, TranscribeOptions, TranscribeCallInput } from './transcript';
+export { PocketsphinxTranscriber, parsePocketsphinxOutput, buildPhraseGrammar, sanitisePhrase } from './pocketsphinx';
+export type { PocketsphinxOptions } from './pocketsphinx';
