@@ -16,3 +16,7 @@ export type { JUnitOptions, JUnitThresholds } from './junit';
 export { renderSummary } from './summary';
 export { evaluationOf } from './evaluation';
 export type { CallEvaluation } from './evaluation';
+export { toHtml } from './html';
+export type { ToHtmlOptions } from './html';
+export { computePeaks } from './peaks';
+export type { WaveformPeaks, ChannelPeaks } from './peaks';
