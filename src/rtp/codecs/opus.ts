@@ -94,9 +94,11 @@ type RequireFn = (id: string) => unknown;
 let cached: OpusWasmModule | undefined;
 
 function defaultRequire(): RequireFn {
-  // CommonJS (tests, the CJS build): resolve from this package. The ESM build has no `require`;
-  // there we resolve from the application's directory, where npm installs optional dependencies.
-  if (typeof require === 'function') return require;
+  // CommonJS (tests, the CJS build): this module's own require, resolving from sipprobe's
+  // location. An ESM bundle has no usable `require` (esbuild swaps in a shim that throws), but
+  // also no `__filename`, which is how it is told apart; it resolves from the application's
+  // directory, where npm puts optional dependencies.
+  if (typeof __filename === 'string' && typeof require === 'function') return require;
   return createRequire(join(process.cwd(), 'sipprobe-opus-loader.js'));
 }
 
