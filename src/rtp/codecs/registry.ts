@@ -4,6 +4,8 @@
  */
 import type { Codec } from './codec';
 import { PcmaCodec, PcmuCodec } from './g711';
+import { G722Codec } from './g722';
+import { OpusCodec } from './opus';
 import { CodecError } from '../errors';
 
 /** Options every codec factory accepts; a codec ignores what does not apply to it. */
@@ -22,6 +24,8 @@ export type CodecFactory = (options: CodecCreateOptions) => Codec;
 const BUILTIN: ReadonlyArray<readonly [string, CodecFactory]> = [
   ['PCMU', (o) => new PcmuCodec(o)],
   ['PCMA', (o) => new PcmaCodec(o)],
+  ['G722', (o) => new G722Codec(o)],
+  ['opus', (o) => new OpusCodec(o)],
 ];
 
 // A Map, not an object, so names such as `__proto__` or `constructor` from a hostile SDP are just unknown.
