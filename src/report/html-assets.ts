@@ -13,7 +13,7 @@ table{border-collapse:collapse;margin:4px 0 8px;font-size:13px}
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 th{background:var(--panel);font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-.kv th{width:220px}
+.kv th{width:320px}
 .scroll{overflow-x:auto;border:1px solid var(--line);border-radius:6px;background:var(--panel)}
 #ladder text{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;fill:var(--fg)}
 #ladder .lifeline{stroke:#8c959f;stroke-dasharray:4 3}

@@ -5,7 +5,14 @@
 export { ReportError, PcapWriteError } from './errors';
 export { toJson } from './json';
 export type { ToJsonOptions } from './json';
-export { callResultJsonSchema, CALL_RESULT_SCHEMA_ID } from './schema';
+export {
+  callResultJsonSchema,
+  CALL_RESULT_SCHEMA_ID,
+  callMetricsJsonSchema,
+  rtpQualityJsonSchema,
+  transcriptJsonSchema,
+  scriptedWerJsonSchema,
+} from './schema';
 export type { JsonSchemaNode } from './schema';
 export { PacketFramer, parseIpAddress } from './pcap-frame';
 export type { CapturedPacket, PcapEndpoint, PacketFramerOptions } from './pcap-frame';

@@ -5,6 +5,18 @@ import type {
   RtpSummary,
   TimelineEvent,
 } from '../caller/result';
+import type {
+  CallMetrics,
+  EModelResult,
+  Interruption,
+  LatencyStats,
+  RtpQuality,
+  ScriptedTurnWer,
+  SpeechSegment,
+  Transcript,
+  TranscriptTurn,
+  TurnLatency,
+} from '../metrics/types';
 
 /** A JSON Schema (draft 2020-12) node, as plain data. */
 export type JsonSchemaNode = { readonly [keyword: string]: unknown };
@@ -136,5 +148,107 @@ export const callResultJsonSchema: JsonSchemaNode = {
     timeline: { type: 'array', items: timelineEvent },
     warnings: { type: 'array', items: str },
     error: nullable(objectOf<NonNullable<CallResult['error']>>({ code: str, message: str })),
+  }),
+};
+
+// Evaluation parts (src/metrics/types.ts). Not yet fields of CallResult: when the Caller adds them,
+// reference these nodes from the CallResult schema above (objectOf will insist).
+
+const speaker: JsonSchemaNode = { enum: ['caller', 'agent'] };
+const segment = objectOf<SpeechSegment>({ startMs: num, endMs: num });
+const latencyStats = objectOf<LatencyStats>({ count, minMs: num, maxMs: num, meanMs: num, p50Ms: num, p90Ms: num, p95Ms: num, p99Ms: num });
+const turnLatency = objectOf<TurnLatency>({
+  index: count,
+  callerStartMs: num,
+  callerEndMs: num,
+  agentOnsetMs: nullable(num),
+  latencyMs: nullable(num),
+  overlapped: { type: 'boolean' },
+});
+const interruption = objectOf<Interruption>({ by: speaker, atMs: num, interruptedStoppedAfterMs: num, overlapMs: num });
+
+/** JSON Schema node of `CallMetrics` (src/metrics). */
+export const callMetricsJsonSchema: JsonSchemaNode = objectOf<CallMetrics>({
+  postDialDelayMs: nullable(num),
+  answerTimeMs: nullable(num),
+  firstWordLatencyMs: nullable(num),
+  firstWordFromInviteMs: nullable(num),
+  turns: { type: 'array', items: turnLatency },
+  latency: nullable(latencyStats),
+  talkTimeMs: objectOf<CallMetrics['talkTimeMs']>({ caller: ms, agent: ms }),
+  agentTalkShare: nullable({ type: 'number', minimum: 0, maximum: 1 }),
+  longestMutualSilence: nullable(objectOf<NonNullable<CallMetrics['longestMutualSilence']>>({ startMs: num, durationMs: ms })),
+  interruptions: { type: 'array', items: interruption },
+  interruptionCounts: objectOf<CallMetrics['interruptionCounts']>({ callerInterruptedAgent: count, agentInterruptedCaller: count }),
+  agentMeanStopAfterInterruptionMs: nullable(num),
+  speech: objectOf<CallMetrics['speech']>({ caller: { type: 'array', items: segment }, agent: { type: 'array', items: segment } }),
+  window: objectOf<CallMetrics['window']>({ startMs: num, endMs: num }),
+});
+
+const emodel = objectOf<EModelResult>({
+  scale: { enum: ['narrowband', 'wideband'] },
+  r: num,
+  rNarrowbandScale: num,
+  mos: { type: 'number', minimum: 1, maximum: 4.5 },
+  ie: num,
+  bpl: num,
+  ppl: num,
+  burstR: num,
+  ieEff: num,
+  id: num,
+  oneWayDelayMs: num,
+  codecSource: str,
+});
+
+/** JSON Schema node of `RtpQuality` (src/metrics). */
+export const rtpQualityJsonSchema: JsonSchemaNode = objectOf<RtpQuality>({
+  codec: str,
+  received: objectOf<RtpQuality['received']>({
+    packets: count,
+    expected: count,
+    lost: { type: 'integer' },
+    lossPercent: num,
+    lateDiscarded: count,
+    jitterMeanMs: nullable(num),
+    jitterMaxMs: nullable(num),
+    reordered: nullable(count),
+    duplicates: nullable(count),
+    emodel,
+  }),
+  sentAsSeenByFarEnd: nullable(
+    objectOf<NonNullable<RtpQuality['sentAsSeenByFarEnd']>>({
+      fractionLostPercent: num,
+      cumulativeLost: { type: 'integer' },
+      jitterMs: num,
+      rttMs: nullable(num),
+      emodel,
+    }),
+  ),
+  notes: { type: 'array', items: str },
+});
+
+/** JSON Schema node of `Transcript` (src/metrics). */
+export const transcriptJsonSchema: JsonSchemaNode = objectOf<Transcript>({
+  engine: str,
+  turns: { type: 'array', items: objectOf<TranscriptTurn>({ speaker, startMs: num, endMs: num, text: str }) },
+  failures: {
+    type: 'array',
+    items: objectOf<Transcript['failures'][number]>({ speaker, startMs: num, endMs: num, code: str, message: str }),
+  },
+});
+
+/** JSON Schema node of `ScriptedTurnWer[]` (src/metrics). */
+export const scriptedWerJsonSchema: JsonSchemaNode = {
+  type: 'array',
+  items: objectOf<ScriptedTurnWer>({
+    index: count,
+    expected: str,
+    recognised: nullable(str),
+    wer: { type: 'number', minimum: 0 },
+    substitutions: count,
+    deletions: count,
+    insertions: count,
+    referenceWords: count,
+    hypothesisWords: count,
   }),
 };

@@ -1,6 +1,15 @@
 import Ajv2020 from 'ajv/dist/2020';
-import { callResultJsonSchema, CALL_RESULT_SCHEMA_ID, toJson, ReportError } from '../../../src/report';
-import { FIXTURE_NAMES, loadResult } from './fixtures';
+import {
+  callMetricsJsonSchema,
+  callResultJsonSchema,
+  CALL_RESULT_SCHEMA_ID,
+  ReportError,
+  rtpQualityJsonSchema,
+  scriptedWerJsonSchema,
+  toJson,
+  transcriptJsonSchema,
+} from '../../../src/report';
+import { evaluatedCall, FIXTURE_NAMES, loadResult } from './fixtures';
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 const validate = ajv.compile(callResultJsonSchema);
@@ -82,5 +91,23 @@ describe('toJson + callResultJsonSchema', () => {
       mutate(r);
       expect(errorsOf(r)).toMatch(message);
     });
+  });
+});
+
+describe('schema nodes of the evaluation parts', () => {
+  it('accept what src/metrics computes and reject wrong shapes', () => {
+    const { result } = evaluatedCall();
+    const r = result as unknown as Record<string, any>;
+    const check = (schema: object, value: unknown) => {
+      const v = ajv.compile(schema);
+      return v(value) ? '' : ajv.errorsText(v.errors);
+    };
+    expect(check(callMetricsJsonSchema, r.metrics)).toBe('');
+    expect(check(rtpQualityJsonSchema, r.rtpQuality)).toBe('');
+    expect(check(transcriptJsonSchema, r.transcript)).toBe('');
+    expect(check(scriptedWerJsonSchema, [{ index: 0, expected: 'a b', recognised: null, wer: 1, substitutions: 0, deletions: 2, insertions: 0, referenceWords: 2, hypothesisWords: 0 }])).toBe('');
+    expect(check(callMetricsJsonSchema, { ...r.metrics, turns: [{ index: 0 }] })).toMatch(/required property/);
+    expect(check(rtpQualityJsonSchema, { ...r.rtpQuality, received: { ...r.rtpQuality.received, emodel: { ...r.rtpQuality.received.emodel, mos: 7 } } })).toMatch(/must be <= 4.5/);
+    expect(check(transcriptJsonSchema, { ...r.transcript, turns: [{ speaker: 'bot', startMs: 0, endMs: 1, text: '' }] })).toMatch(/allowed values/);
   });
 });
