@@ -1,0 +1,495 @@
+/**
+ * The user-agent core (RFC 3261 §8, §12–§15): owns the transports and the transaction layer
+ * of one UA and routes what arrives — responses to their transactions (and stray 2xx to the
+ * ACK cache), requests to dialogs (481 when none), CANCEL to its INVITE, new INVITEs to the
+ * `'invite'` listener, OPTIONS answered 200, unknown methods 501, unparsable requests 400 with
+ * a Warning. The UAC API is {@link SipUserAgent.invite}; the UAS API the `'invite'` event.
+ *
+ * ```ts
+ * const ua = new SipUserAgent({ transport: { address: '127.0.0.1' } });
+ * await ua.start();
+ * const inv = ua.invite({ target: 'sip:agent@127.0.0.1:5080', from: 'sip:probe@127.0.0.1',
+ *   body: sdpOffer, contentType: 'application/sdp', headers: { 'X-Run-Id': runId } });
+ * inv.on('provisional', (res) => …);
+ * const r = await inv.result;            // answered | rejected | cancelled | failed
+ * if (r.kind === 'answered') { r.call.onOffer = (o) => answerFor(o); await r.call.bye(); }
+ * await ua.close();
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import { systemClock, type Clock, type TimerHandle } from '../clock';
+import { sipDialogKey, type SipDialog } from './dialog';
+import { createResponse, type SipRequest, type SipResponse } from './message';
+import { quote } from './header-values';
+import { resolveSessionTimerConfig, type ResolvedSessionTimerConfig, type SipSessionTimerConfig } from './session-timer';
+import { newSipCallId, newSipTag } from './tags';
+import { SipTransactionLayer } from './transaction/layer';
+import type { SipInviteServerTransaction, SipServerTransaction } from './transaction/server';
+import type { SipTimerConfig } from './transaction/timers';
+import { SipTransportManager, type SipTransportManagerOptions } from './transport/manager';
+import type { SipDestination, SipInbound, SipMalformedInbound, SipSent, SipTransportProtocol } from './transport/types';
+import { isSipUri, parseUri } from './uri';
+import { validateMessage } from './validate';
+import { SipInviteServerTransaction as InviteServerTx } from './transaction/server';
+import { respond } from './ua/call';
+import { SipUserAgentError, type SipBody, type SipDialogOwner, type SipUaCore } from './ua/core';
+import { SipOutgoingInvite, type SipInviteOptions } from './ua/uac-invite';
+import { SipIncomingInvite } from './ua/uas-invite';
+
+/** Options of {@link SipUserAgent}. */
+export interface SipUserAgentOptions {
+  /** Transports to use (shared, already configured); the UA then does not close them. */
+  transports?: SipTransportManager;
+  /** Options for transports the UA creates and owns (default UDP + TCP on 127.0.0.1, port 0). */
+  transport?: SipTransportManagerOptions;
+  /** Time source for every timer (tests pass a `FakeClock`). */
+  clock?: Clock;
+  /** T1/T2/T4/D overrides. */
+  timers?: Partial<SipTimerConfig>;
+  /** `User-Agent`/`Server` header value; `null` sends none. Default `sipprobe`. */
+  productName?: string | null;
+  /** Option tags to advertise in Supported. Default `['100rel', 'timer']`. */
+  supported?: readonly string[];
+  /** Session timers (RFC 4028). Default enabled, 1800 s, Min-SE 90. */
+  sessionTimer?: SipSessionTimerConfig;
+  /** User part of our Contact URIs (default none). */
+  contactUser?: string;
+  /**
+   * Contact URI to advertise instead of our bound address (NAT, relays in tests). Used as is
+   * for every transport.
+   */
+  contactUri?: string;
+  /** Status for INVITEs when no `'invite'` listener is registered (default 480). */
+  unhandledInviteStatus?: number;
+}
+
+/** A message as seen on the wire, for ladders and logs. */
+export interface SipTraceEvent {
+  readonly direction: 'in' | 'out';
+  readonly message: SipRequest | SipResponse;
+  readonly protocol: SipTransportProtocol;
+  /** The peer's address. */
+  readonly remote: { readonly address: string; readonly port: number };
+  /** True for a retransmission of bytes sent before. */
+  readonly retransmission: boolean;
+}
+
+/** Events of {@link SipUserAgent}. */
+export interface SipUserAgentEvents {
+  /** A new INVITE (outside any dialog). Answer with `provisional`/`answer`/`reject`. */
+  invite: (invite: SipIncomingInvite) => void;
+  /** Every message sent or received (responses built by transactions included). */
+  trace: (event: SipTraceEvent) => void;
+  /** Input that did not parse or could not be matched (answered 400 when possible). */
+  malformed: (info: { readonly reason: string; readonly remote: { address: string; port: number }; readonly answered: boolean }) => void;
+}
+
+const ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'UPDATE', 'PRACK', 'NOTIFY', 'REFER', 'MESSAGE'];
+/** Methods we know but do not serve outside a dialog (405 rather than 501). */
+const KNOWN_ELSEWHERE = ['REGISTER', 'SUBSCRIBE', 'PUBLISH'];
+
+interface AckEntry {
+  sent: Promise<SipSent>;
+  ack: SipRequest;
+  timer: TimerHandle;
+}
+
+/** One SIP user agent: UAC and UAS in one, over its own (or shared) transports. */
+export class SipUserAgent extends EventEmitter implements SipUaCore {
+  readonly clock: Clock;
+  readonly layer: SipTransactionLayer;
+  readonly transports: SipTransportManager;
+  readonly sessionTimer: ResolvedSessionTimerConfig;
+  readonly supported: readonly string[];
+  readonly allow: readonly string[] = ALLOW;
+  readonly productName: string | undefined;
+  private readonly ownsTransports: boolean;
+  private readonly options: SipUserAgentOptions;
+  private readonly dialogs = new Map<string, SipDialogOwner>();
+  private readonly inviteOwners = new WeakMap<SipInviteServerTransaction, SipDialogOwner>();
+  private readonly acks = new Map<string, AckEntry>();
+  private readonly calls = new Set<{ close(): void }>();
+  private started = false;
+  private closed = false;
+  /** Counters: what was dropped or refused without a transaction. */
+  readonly counters = { malformed: 0, answered400: 0, strayResponses: 0, unknownDialog: 0 };
+
+  constructor(options: SipUserAgentOptions = {}) {
+    super();
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.ownsTransports = options.transports === undefined;
+    this.transports = options.transports ?? new SipTransportManager({ address: '127.0.0.1', ...options.transport });
+    this.sessionTimer = resolveSessionTimerConfig(options.sessionTimer);
+    this.supported = options.supported ?? ['100rel', 'timer'];
+    for (const t of this.supported) if (!/^[A-Za-z0-9.!%*_+`'~-]+$/.test(t)) throw new SipUserAgentError('SIP_UA_OPTIONS', 'option tags must be tokens');
+    this.productName = options.productName === null ? undefined : (options.productName ?? 'sipprobe');
+    if (this.productName !== undefined && /[\r\n\0]/.test(this.productName)) throw new SipUserAgentError('SIP_UA_OPTIONS', 'productName must be one line');
+    if (options.contactUri !== undefined) {
+      let ok = false;
+      try {
+        ok = isSipUri(parseUri(options.contactUri));
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new SipUserAgentError('SIP_UA_OPTIONS', 'contactUri must be a sip: or sips: URI');
+    }
+    const sender = {
+      sendRequest: (req: SipRequest, dest: SipDestination) => this.transports.sendRequest(req, dest).then((s) => this.traced(req, s)),
+      sendResponse: (res: SipResponse, inbound: SipInbound) => this.transports.sendResponse(res, inbound).then((s) => this.traced(res, s)),
+    };
+    this.layer = new SipTransactionLayer({ sender, clock: this.clock, timers: options.timers });
+    this.layer.on('request', (tx, inbound) => this.onRequest(tx, inbound));
+    this.layer.on('ack', (inbound) => this.onAck(inbound));
+    this.layer.on('strayResponse', (inbound) => this.onStray(inbound));
+    this.layer.on('unmatchable', (inbound, err) => this.onUnmatchable(inbound, err));
+  }
+
+  override on<E extends keyof SipUserAgentEvents>(event: E, listener: SipUserAgentEvents[E]): this {
+    return super.on(event, listener);
+  }
+
+  override once<E extends keyof SipUserAgentEvents>(event: E, listener: SipUserAgentEvents[E]): this {
+    return super.once(event, listener);
+  }
+
+  override off<E extends keyof SipUserAgentEvents>(event: E, listener: SipUserAgentEvents[E]): this {
+    return super.off(event, listener);
+  }
+
+  /** T1 in force (ms). */
+  get T1(): number {
+    return this.layer.timers.T1;
+  }
+
+  /** T2 in force (ms). */
+  get T2(): number {
+    return this.layer.timers.T2;
+  }
+
+  /** Binds the transports (when owned) and starts listening. */
+  async start(): Promise<void> {
+    if (this.closed) throw new SipUserAgentError('SIP_UA_CLOSED', 'user agent is closed');
+    if (this.started) return;
+    this.started = true;
+    this.transports.on('message', this.onMessage);
+    this.transports.on('malformed', this.onMalformed);
+    await this.transports.start();
+  }
+
+  /**
+   * Sends an INVITE. Returns at once; progress comes as events and the outcome as `result`.
+   * Throws {@link SipUserAgentError} `SIP_UA_OPTIONS` for unusable options (bad URIs, core
+   * headers in `headers`, line breaks anywhere).
+   */
+  invite(options: SipInviteOptions): SipOutgoingInvite {
+    this.checkOpen();
+    const inv = new SipOutgoingInvite(this, options, { callId: newSipCallId(), fromTag: newSipTag(), cseq: 1 });
+    inv.once('final', (r) => {
+      if (r.kind === 'answered') this.track(r.call);
+    });
+    inv.start();
+    return inv;
+  }
+
+  /** Closes every call (without signalling), transaction, timer and owned socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of [...this.calls]) c.close();
+    this.calls.clear();
+    for (const e of this.acks.values()) this.clock.clearTimeout(e.timer);
+    this.acks.clear();
+    this.dialogs.clear();
+    this.layer.close();
+    this.transports.off('message', this.onMessage);
+    this.transports.off('malformed', this.onMalformed);
+    if (this.ownsTransports) await this.transports.close();
+  }
+
+  // ---- SipUaCore -------------------------------------------------------------------------
+
+  /** @internal */
+  contact(protocol: SipTransportProtocol): string {
+    if (this.options.contactUri !== undefined) return `<${this.options.contactUri}>`;
+    return `<${this.transports.contactUri(protocol, this.options.contactUser)}>`;
+  }
+
+  /** @internal */
+  async resolve(uri: string, hint: SipTransportProtocol): Promise<SipDestination> {
+    const [d] = await this.transports.resolve(uri);
+    if (!d.pinned && d.protocol !== hint) return { ...d, protocol: hint };
+    return d;
+  }
+
+  /** @internal */
+  ack2xx(dialog: SipDialog, invite: SipRequest, response: SipResponse, protocol: SipTransportProtocol, body?: SipBody): void {
+    const key = ackKey(response);
+    if (key === undefined) return;
+    const cached = this.acks.get(key);
+    if (cached) {
+      cached.sent.then((s) => this.retransmitted(cached.ack, s)).catch(() => undefined);
+      return;
+    }
+    const seq = invite.cseq!.seq;
+    const ack = dialog.createAck(seq, { body: body?.body, contentType: body?.contentType });
+    // §13.2.2.4: the ACK carries the INVITE's credentials
+    for (const a of invite.authorization) ack.headers.add('Authorization', a);
+    for (const a of invite.proxyAuthorization) ack.headers.add('Proxy-Authorization', a);
+    if (this.productName !== undefined) ack.headers.add('User-Agent', this.productName);
+    const sent = this.resolve(dialog.nextHop, protocol).then((dest) => this.transports.sendRequest(ack, dest).then((s) => this.traced(ack, s)));
+    sent.catch(() => undefined);
+    // 2xx retransmissions stop after 64×T1 at the UAS; keep the ACK a little longer
+    const timer = this.clock.setTimeout(() => this.acks.delete(key), 2 * 64 * this.T1);
+    unref(timer);
+    this.acks.set(key, { sent, ack, timer });
+  }
+
+  /** @internal */
+  sendInDialog(dialog: SipDialog, request: SipRequest, protocol: SipTransportProtocol, onProvisional?: (res: SipResponse) => void): Promise<SipResponse> {
+    return new Promise<SipResponse>((resolve, reject) => {
+      const fail = (e: unknown): void =>
+        reject(new SipUserAgentError('SIP_UA_NO_RESPONSE', `${request.method} got no final response`, { cause: e }));
+      if (this.closed) {
+        reject(new SipUserAgentError('SIP_UA_CLOSED', 'user agent is closed'));
+        return;
+      }
+      this.resolve(dialog.nextHop, protocol).then((dest) => {
+        try {
+          this.layer.sendRequest(request, dest, {
+            onResponse: (res) => (res.status < 200 ? onProvisional?.(res) : resolve(res)),
+            onError: (e) => fail(e),
+          });
+        } catch (e) {
+          fail(e);
+        }
+      }, fail);
+    });
+  }
+
+  /** @internal */
+  registerDialog(key: string, owner: SipDialogOwner): void {
+    this.dialogs.set(key, owner);
+    if (isCall(owner)) this.track(owner);
+  }
+
+  /** @internal */
+  unregisterDialog(key: string, owner: SipDialogOwner): void {
+    if (this.dialogs.get(key) === owner) this.dialogs.delete(key);
+    if (isCall(owner)) this.calls.delete(owner);
+  }
+
+  /** @internal */
+  discardDialog(dialog: SipDialog, invite: SipRequest, response: SipResponse, protocol: SipTransportProtocol): void {
+    this.ack2xx(dialog, invite, response, protocol);
+    try {
+      const bye = dialog.createRequest('BYE');
+      if (this.productName !== undefined) bye.headers.add('User-Agent', this.productName);
+      this.sendInDialog(dialog, bye, protocol).catch(() => undefined);
+    } catch {
+      // the dialog cannot carry a BYE (terminated): the ACK was all we could do
+    }
+    dialog.terminate();
+  }
+
+  // ---- inbound routing ---------------------------------------------------------------------
+
+  private readonly onMessage = (inbound: SipInbound): void => {
+    this.emit('trace', { direction: 'in', message: inbound.message, protocol: inbound.protocol, remote: inbound.remote, retransmission: false });
+    const msg = inbound.message;
+    // §8.1.3.3 / §8.2: semantically broken messages are refused (requests) or dropped (responses)
+    // before they reach a transaction, except ACKs, which are never answered
+    const v = validateMessage(msg, { supported: this.supported, methods: KNOWN_METHODS });
+    // 501 comes from the transaction path (with Allow); body types are the application's business
+    if (!v.ok && !(msg.kind === 'request' && (v.status === 501 || v.status === 415))) {
+      if (msg.kind === 'response' || msg.method === 'ACK' || v.status === 'discard') {
+        this.counters.malformed++;
+        this.emit('malformed', { reason: v.reason, remote: inbound.remote, answered: false });
+        return;
+      }
+      this.answerDirect(inbound, msg, v.status, v.reason);
+      return;
+    }
+    this.layer.receive(inbound);
+  };
+
+  private readonly onMalformed = (info: SipMalformedInbound): void => {
+    this.counters.malformed++;
+    let answered = false;
+    if (info.request) {
+      const inbound: SipInbound = { message: info.request, protocol: info.protocol, local: info.local, remote: info.remote, transport: info.transport };
+      answered = this.answerDirect(inbound, info.request, 400, info.error.message);
+    }
+    this.emit('malformed', { reason: info.error.code, remote: info.remote, answered });
+  };
+
+  private onUnmatchable(inbound: SipInbound, err: unknown): void {
+    this.counters.malformed++;
+    const msg = inbound.message;
+    let answered = false;
+    if (msg.kind === 'request' && msg.method !== 'ACK') answered = this.answerDirect(inbound, msg, 400, (err as { message?: string })?.message ?? 'unmatchable request');
+    this.emit('malformed', { reason: 'unmatchable', remote: inbound.remote, answered });
+  }
+
+  /** Answers without a transaction (the request could not have one), with a Warning (§20.43). */
+  private answerDirect(inbound: SipInbound, req: SipRequest, status: number, reason: string): boolean {
+    let res: SipResponse;
+    try {
+      res = createResponse(req, status, undefined, { toTag: req.headers.get('to')?.includes('tag=') ? undefined : newSipTag() });
+      res.headers.add('Warning', `399 ${warnAgent(inbound)} ${quote(reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 200))}`);
+      if (status === 420) res.headers.add('Unsupported', req.require.filter((t) => !this.supported.includes(t)).join(', ') || 'unknown');
+      if (status === 405 || status === 501) res.headers.add('Allow', this.allow.join(', '));
+    } catch {
+      return false;
+    }
+    this.counters.answered400 += status === 400 ? 1 : 0;
+    this.transports.sendResponse(res, inbound).then(
+      (s) => this.traced(res, s),
+      () => undefined,
+    );
+    return true;
+  }
+
+  private onRequest(tx: SipServerTransaction, inbound: SipInbound): void {
+    const req = tx.request;
+    if (this.closed) return;
+    if (req.method === 'CANCEL') {
+      const inviteTx = this.layer.findInviteForCancel(req);
+      if (!inviteTx) {
+        respond(tx, createResponse(req, 481));
+        return;
+      }
+      respond(tx, createResponse(req, 200));
+      const owner = this.inviteOwners.get(inviteTx);
+      if (owner?.handleCancel) owner.handleCancel(inviteTx);
+      else if (inviteTx.state === 'proceeding') respond(inviteTx, createResponse(inviteTx.request, 487));
+      return;
+    }
+    const toTag = req.to?.tag;
+    if (toTag !== undefined) {
+      const key = sipDialogKey(req.callId ?? '', toTag, req.from?.tag ?? '');
+      const owner = this.dialogs.get(key);
+      if (!owner) {
+        this.counters.unknownDialog++;
+        respond(tx, createResponse(req, 481));
+        return;
+      }
+      if (tx instanceof InviteServerTx) this.inviteOwners.set(tx, owner);
+      owner.handleRequest(tx);
+      return;
+    }
+    switch (req.method) {
+      case 'INVITE': {
+        const inv = new SipIncomingInvite(this, tx as SipInviteServerTransaction, inbound.protocol);
+        const st = inv.sessionTimerDecision;
+        if (st.kind === 'reject') {
+          respond(tx, createResponse(req, 422, undefined, { toTag: inv.localTag, headers: { 'Min-SE': String(st.minSE) } }));
+          return;
+        }
+        this.inviteOwners.set(tx as SipInviteServerTransaction, inv);
+        if (this.listenerCount('invite') === 0) {
+          inv.reject(this.options.unhandledInviteStatus ?? 480);
+          return;
+        }
+        this.emit('invite', inv);
+        return;
+      }
+      case 'OPTIONS': {
+        const res = createResponse(req, 200, undefined, { toTag: newSipTag() });
+        res.headers.add('Allow', this.allow.join(', '));
+        res.headers.add('Accept', 'application/sdp');
+        if (this.supported.length > 0) res.headers.add('Supported', this.supported.join(', '));
+        respond(tx, res);
+        return;
+      }
+      case 'BYE':
+      case 'PRACK':
+      case 'UPDATE':
+      case 'INFO':
+      case 'NOTIFY':
+      case 'REFER':
+        // these live in dialogs; without a To tag there is none (RFC 3261 §12.2.2)
+        this.counters.unknownDialog++;
+        respond(tx, createResponse(req, 481));
+        return;
+      default: {
+        const known = KNOWN_ELSEWHERE.includes(req.method) || req.method === 'MESSAGE';
+        const res = createResponse(req, known ? 405 : 501, undefined, { toTag: newSipTag() });
+        res.headers.add('Allow', this.allow.join(', '));
+        respond(tx, res);
+      }
+    }
+  }
+
+  private onAck(inbound: SipInbound): void {
+    const ack = inbound.message as SipRequest;
+    const toTag = ack.to?.tag;
+    if (toTag === undefined) return;
+    const owner = this.dialogs.get(sipDialogKey(ack.callId ?? '', toTag, ack.from?.tag ?? ''));
+    owner?.handleAck(ack);
+  }
+
+  private onStray(inbound: SipInbound): void {
+    const res = inbound.message as SipResponse;
+    this.counters.strayResponses++;
+    // a 2xx retransmission after the INVITE transaction ended (Timer M): ACK it again
+    if (res.status >= 200 && res.status < 300 && res.cseq?.method === 'INVITE') {
+      const key = ackKey(res);
+      const e = key === undefined ? undefined : this.acks.get(key);
+      if (e) e.sent.then((s) => this.retransmitted(e.ack, s)).catch(() => undefined);
+    }
+  }
+
+  private traced<T extends SipSent>(message: SipRequest | SipResponse, sent: T): T {
+    this.emit('trace', { direction: 'out', message, protocol: sent.protocol, remote: sent.remote, retransmission: false });
+    const original = sent.retransmit.bind(sent);
+    // retransmissions go into the trace too (the ladder must show them)
+    return {
+      ...sent,
+      retransmit: () =>
+        original().then(() => {
+          this.emit('trace', { direction: 'out', message, protocol: sent.protocol, remote: sent.remote, retransmission: true });
+        }),
+    };
+  }
+
+  private retransmitted(message: SipRequest, sent: SipSent): Promise<void> {
+    return sent.retransmit();
+  }
+
+  private track(call: { close(): void }): void {
+    if (!this.closed) this.calls.add(call);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new SipUserAgentError('SIP_UA_CLOSED', 'user agent is closed');
+    if (!this.started) throw new SipUserAgentError('SIP_UA_CLOSED', 'user agent is not started');
+  }
+}
+
+const KNOWN_METHODS = [...ALLOW, ...KNOWN_ELSEWHERE];
+
+function ackKey(res: SipResponse): string | undefined {
+  try {
+    const tag = res.to?.tag;
+    const from = res.from?.tag;
+    const seq = res.cseq?.seq;
+    if (tag === undefined || from === undefined || seq === undefined) return undefined;
+    return `${res.callId ?? ''}\n${from}\n${tag}\n${seq}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function isCall(o: SipDialogOwner): o is SipDialogOwner & { close(): void; active: boolean } {
+  return typeof (o as { close?: unknown }).close === 'function' && 'active' in (o as object);
+}
+
+function warnAgent(inbound: SipInbound): string {
+  const a = inbound.local.address;
+  return a.includes(':') ? `[${a}]:${inbound.local.port}` : `${a}:${inbound.local.port}`;
+}
+
+function unref(h: TimerHandle): void {
+  (h as { unref?: () => void }).unref?.();
+}
