@@ -75,7 +75,7 @@ export function parsePocketsphinxOutput(stdout: string): TranscriptionSegment[] 
       flush();
       continue;
     }
-    if (token.startsWith('<') || token.startsWith('[') || token.startsWith('+')) continue; // <sil>, [NOISE], +UH+
+    if (/^[<[(+]/.test(token)) continue; // <sil>, [NOISE], (NULL) grammar transitions, +UH+ fillers
     const word = token.replace(/\(\d+\)$/, '');
     if (start < 0) start = Number(m[2]);
     end = Number(m[3]);

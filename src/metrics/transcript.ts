@@ -41,7 +41,7 @@ export interface TranscribeCallInput {
 
 /**
  * Transcribes every VAD segment of both channels (one at a time) and returns the turns in time
- * order. A failing segment is recorded in `failures` (code and message) and the others go on;
+ * order; consecutive segments of the same speaker make one turn. A failing segment is recorded in `failures` (code and message) and the others go on;
  * an abort stops everything and rejects.
  */
 export async function transcribeCall(input: TranscribeCallInput): Promise<Transcript> {
@@ -68,7 +68,12 @@ export async function transcribeCall(input: TranscribeCallInput): Promise<Transc
         .filter((t) => t.length > 0)
         .join(' ');
       if (text.length === 0) continue;
-      turns.push({ speaker, startMs: seg.startMs + offset, endMs: seg.endMs + offset, text });
+      const last = turns[turns.length - 1];
+      // Consecutive segments of one speaker (a pause inside a sentence) are one turn.
+      if (last && last.speaker === speaker) {
+        last.endMs = Math.max(last.endMs, seg.endMs + offset);
+        last.text += ` ${text}`;
+      } else turns.push({ speaker, startMs: seg.startMs + offset, endMs: seg.endMs + offset, text });
     } catch (e) {
       if (input.signal?.aborted) throw e;
       const code = e instanceof SipprobeError ? e.code : 'TRANSCRIBER_FAILED';

@@ -93,6 +93,22 @@ describe('transcribeCall', () => {
     expect(t.calls[0].phrases).toBeUndefined();
   });
 
+  it('joins consecutive segments of one speaker into one turn', async () => {
+    const pcm = new Int16Array(8000 * 3).fill(50);
+    const r = await transcribeCall({
+      caller: pcm,
+      agent: pcm,
+      sampleRate: 8000,
+      segments: { caller: [{ startMs: 0, endMs: 500 }, { startMs: 800, endMs: 1200 }], agent: [{ startMs: 2000, endMs: 2500 }] },
+      transcriber: new MeasuringTranscriber(),
+      padMs: 0,
+    });
+    expect(r.turns).toEqual([
+      { speaker: 'caller', startMs: 0, endMs: 1200, text: 'peak 50 peak 50' },
+      { speaker: 'agent', startMs: 2000, endMs: 2500, text: 'peak 50' },
+    ]);
+  });
+
   it('stops on abort', async () => {
     const ac = new AbortController();
     ac.abort();
