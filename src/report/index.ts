@@ -27,3 +27,4 @@ export { toHtml } from './html';
 export type { ToHtmlOptions } from './html';
 export { computePeaks } from './peaks';
 export type { WaveformPeaks, ChannelPeaks } from './peaks';
+export { parseCallResultJson, schemaErrors } from './validate';
