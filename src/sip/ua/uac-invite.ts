@@ -313,7 +313,9 @@ export class SipOutgoingInvite extends EventEmitter {
     }
     let dialog: SipDialog;
     try {
-      dialog = this.earlyDialogs.get(tag) ?? SipDialog.uac(req, res, { localContact: req.headers.get('contact') });
+      const early = this.earlyDialogs.get(tag);
+      // an early dialog ended by another fork's 2xx cannot carry the BYE: start afresh from this 2xx
+      dialog = early && early.state !== 'terminated' ? early : SipDialog.uac(req, res, { localContact: req.headers.get('contact') });
     } catch (e) {
       if (!this.outcome) this.finish({ kind: 'failed', error: asError(e) });
       return;
