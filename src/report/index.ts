@@ -19,7 +19,7 @@ export type { CapturedPacket, PcapEndpoint, PacketFramerOptions } from './pcap-f
 export { PcapWriter, encodePcap, pcapFileHeader, PCAP_MAGIC, PCAP_LINKTYPE_ETHERNET } from './pcap';
 export type { PcapOptions } from './pcap';
 export { toJUnit, judgeCall } from './junit';
-export type { JUnitOptions, JUnitThresholds } from './junit';
+export type { JUnitOptions, JUnitThresholds, JUnitVerdict } from './junit';
 export { renderSummary } from './summary';
 export { evaluationOf } from './evaluation';
 export type { CallEvaluation } from './evaluation';

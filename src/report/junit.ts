@@ -23,7 +23,8 @@ export interface JUnitOptions {
   suiteName?: string;
 }
 
-interface Verdict {
+/** Result of {@link judgeCall}: `error` when the call itself errored, else the broken expectations. */
+export interface JUnitVerdict {
   error: { type: string; message: string } | null;
   failures: string[];
 }
@@ -37,7 +38,7 @@ function checkThreshold(name: keyof JUnitThresholds, value: unknown): number | u
 }
 
 /** Why a call failed its expectation; empty `failures` and null `error` means it passed. */
-export function judgeCall(result: CallResult, options: JUnitOptions = {}): Verdict {
+export function judgeCall(result: CallResult, options: JUnitOptions = {}): JUnitVerdict {
   const expect = options.expect ?? 'completed';
   const t = options.thresholds ?? {};
   const maxP90 = checkThreshold('maxLatencyP90Ms', t.maxLatencyP90Ms);
