@@ -11,3 +11,4 @@ export * from './sdp';
 export * from './rtp';
 export * from './audio';
 export * from './headers';
+export * from './metrics';
