@@ -12,3 +12,4 @@ export * from './rtp';
 export * from './audio';
 export * from './headers';
 export * from './metrics';
+export * from './report';
