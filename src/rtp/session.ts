@@ -52,6 +52,12 @@ export interface RtpRemote extends RtpEndpoint {
  */
 export type RtpLatchMode = 'sdp' | 'first-source';
 
+/**
+ * SDP media direction (RFC 3264 §5.1) from our side: `recvonly` and `inactive` send no RTP (the
+ * ticks keep running, so timestamps stay right when sending resumes); receiving is unaffected.
+ */
+export type RtpDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
 /** Options of {@link RtpSession.open}. */
 export interface RtpSessionOptions {
   /** Negotiated codec; it encodes what we send. Its payload type is the one expected on receive. */
@@ -77,6 +83,8 @@ export interface RtpSessionOptions {
   readonly remote?: RtpRemote;
   /** Source latching; default `sdp`. */
   readonly latch?: RtpLatchMode;
+  /** Our media direction; default `sendrecv`. */
+  readonly direction?: RtpDirection;
   /** The far end's SSRC if signalled (`a=ssrc`): others are dropped. Default: latch to the first one. */
   readonly remoteSsrc?: number;
   /** Negotiated telephone-event payload type; without it DTMF can be neither sent nor received. */
@@ -411,6 +419,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private byeReceived = false;
 
   private closing: Promise<void> | null = null;
+  private sending = true;
+  private dir: RtpDirection = 'sendrecv';
 
   /** Binds an even port (and RTCP port) from the pool and starts the stream. */
   static async open(options: RtpSessionOptions): Promise<RtpSession> {
@@ -466,6 +476,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.decoded = new Int16Array(this.decoder.samplesPerFrame * this.decoder.channels);
 
     if (options.remote) this.setRemote(options.remote);
+    if (options.direction) this.setDirection(options.direction);
 
     this.rtpSocket.on('message', this.onRtpMessage);
     this.rtpSocket.on('error', this.onSocketError);
@@ -499,6 +510,26 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.sdpRtcpRemote = { address: remote.address, port: remote.rtcpPort ?? (this.rtcpMux ? remote.port : remote.port + 1) };
     this.latchedRtp = null;
     this.latchedRtcp = null;
+  }
+
+  /** Our current media direction. */
+  get direction(): RtpDirection {
+    return this.dir;
+  }
+
+  /**
+   * Changes our media direction (hold/resume after a re-INVITE). While not sending, queued audio
+   * and DTMF wait; the next packet after resuming carries the marker bit.
+   * @throws {@link RtpSessionError} `RTP_SESSION_BAD_OPTION` for an unknown direction.
+   */
+  setDirection(direction: RtpDirection): void {
+    if (direction !== 'sendrecv' && direction !== 'sendonly' && direction !== 'recvonly' && direction !== 'inactive') {
+      throw new RtpSessionError('RTP_SESSION_BAD_OPTION', `direction ${String(direction)} is not sendrecv, sendonly, recvonly or inactive`);
+    }
+    const sending = direction === 'sendrecv' || direction === 'sendonly';
+    if (sending && !this.sending) this.markerPending = true;
+    this.sending = sending;
+    this.dir = direction;
   }
 
   /**
@@ -631,6 +662,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (this.closing) return;
     try {
       this.playout(scheduledTime);
+      if (!this.sending) return;
       const timestamp = (this.initialTimestamp + frameIndex * this.codec.timestampStep) >>> 0;
       if (!this.dtmf && this.dtmfJobs.length > 0) this.startDtmf(frameIndex, timestamp);
       if (this.dtmf && this.tickDtmf(frameIndex, timestamp, scheduledTime)) return;
@@ -990,6 +1022,7 @@ function validate(o: RtpSessionOptions): void {
   if (o.rtcpIntervalMs !== undefined && !(o.rtcpIntervalMs >= 10 && Number.isFinite(o.rtcpIntervalMs))) bad('rtcpIntervalMs must be at least 10');
   if (o.address !== undefined && isIP(o.address) === 0) bad('address must be an IP address');
   if (o.remote) checkRemote(o.remote);
+  if (o.direction !== undefined && !['sendrecv', 'sendonly', 'recvonly', 'inactive'].includes(o.direction)) bad(`direction ${String(o.direction)} is not valid`);
   if (o.latch !== undefined && o.latch !== 'sdp' && o.latch !== 'first-source') bad(`latch mode ${String(o.latch)} is not sdp or first-source`);
   if (o.remoteSsrc !== undefined && !(Number.isInteger(o.remoteSsrc) && o.remoteSsrc >= 0 && o.remoteSsrc <= 0xffffffff)) bad('remoteSsrc is not an unsigned 32-bit integer');
 }

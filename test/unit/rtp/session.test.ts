@@ -271,6 +271,32 @@ describe('RtpSession: sending (FakeClock pacer)', () => {
     }
   });
 
+  test('hold: recvonly/inactive send nothing, timestamps keep running, marker on resume', async () => {
+    const { clock, session, remote, cleanup } = await fixture({ direction: 'recvonly' });
+    try {
+      expect(session.direction).toBe('recvonly');
+      clock.advance(60); // frames 0..3 not sent
+      await settle();
+      expect(remote.got).toHaveLength(0);
+      session.setDirection('sendrecv');
+      clock.advance(20); // frame 4
+      session.setDirection('inactive');
+      clock.advance(40); // frames 5, 6 not sent
+      session.setDirection('sendonly');
+      clock.advance(20); // frame 7
+      await waitFor(() => remote.got.length >= 2);
+      await settle();
+      const pkts = rtpOf(remote);
+      expect(pkts).toHaveLength(2);
+      expect((pkts[1].timestamp - pkts[0].timestamp) >>> 0).toBe(3 * 160);
+      expect(pkts[1].sequenceNumber).toBe((pkts[0].sequenceNumber + 1) & 0xffff);
+      expect(pkts.map((p) => p.marker)).toEqual([true, true]);
+      expect(() => session.setDirection('hold' as never)).toThrow(RtpSessionError);
+    } finally {
+      await cleanup();
+    }
+  });
+
   test('no remote yet: ticks run, nothing is sent; setRemote starts the flow', async () => {
     const { clock, session, remote, cleanup } = await fixture({ remote: undefined });
     try {
