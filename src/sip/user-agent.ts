@@ -356,11 +356,13 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
     if (req.method === 'CANCEL') {
       const inviteTx = this.layer.findInviteForCancel(req);
       if (!inviteTx) {
-        respond(tx, createResponse(req, 481));
+        respond(tx, createResponse(req, 481, undefined, { toTag: newSipTag() }));
         return;
       }
-      respond(tx, createResponse(req, 200));
       const owner = this.inviteOwners.get(inviteTx);
+      // §9.2: the 200 to the CANCEL carries the same To tag as our responses to the INVITE
+      const tag = owner instanceof SipIncomingInvite ? owner.localTag : (inviteTx.lastResponse?.to?.tag ?? newSipTag());
+      respond(tx, createResponse(req, 200, undefined, { toTag: tag }));
       if (owner?.handleCancel) owner.handleCancel(inviteTx);
       else if (inviteTx.state === 'proceeding') respond(inviteTx, createResponse(inviteTx.request, 487));
       return;
