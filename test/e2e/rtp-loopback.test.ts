@@ -97,7 +97,10 @@ describe('RtpSession loopback: audio', () => {
       const kinds = { frame: 0, concealed: 0, idle: 0 };
       B.on('audio', (f) => {
         kinds[f.kind]++;
-        if (f.kind !== 'idle') chunks.push(f.pcm);
+        // Concealed frames are left out: on a loaded machine the sender's pacer may skip frames
+        // after a stall (their timestamps jump, the audio itself stays contiguous), and the
+        // receiver rightly plays silence for the gap.
+        if (f.kind === 'frame') chunks.push(f.pcm);
       });
       A.sendAudio(sent);
       await new Promise<void>((r) => A.once('drained', () => r()));
@@ -118,7 +121,9 @@ describe('RtpSession loopback: audio', () => {
       const expectedLag = onset + Math.round(rate * 0.15);
       const period = Math.ceil(rate / freq);
       const { r, lag } = bestCorrelation(got, ref, expectedLag - 4 * period, expectedLag + 4 * period);
-      expect({ r: r > 0.95, late: B.stats().jitterBuffer.late, concealed: kinds.concealed }).toEqual({ r: true, late: 0, concealed: 0 });
+      expect(r).toBeGreaterThan(0.95);
+      expect(B.stats().jitterBuffer.late).toBe(0);
+      expect(kinds.concealed).toBeLessThanOrEqual(A.stats().sent.skippedFrames);
       const hz = zeroCrossingHz(got.subarray(lag, lag + ref.length), rate);
       expect(Math.abs(hz - freq) / freq).toBeLessThan(0.02);
       // Level preserved within 2 dB.
