@@ -13,3 +13,6 @@ export * from './rtcp';
 export * from './stats';
 export * from './dtmf';
 export * from './pacer';
+export * from './session';
+export * from './jitter-buffer';
+export * from './port-pool';
