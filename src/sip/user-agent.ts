@@ -109,6 +109,8 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
   private readonly inviteOwners = new WeakMap<SipInviteServerTransaction, SipDialogOwner>();
   private readonly acks = new Map<string, AckEntry>();
   private readonly calls = new Set<{ close(): void }>();
+  private readonly pendingInvites = new Set<SipOutgoingInvite>();
+  private readonly incomingInvites = new Set<SipIncomingInvite>();
   private started = false;
   private closed = false;
   /** Counters: what was dropped or refused without a transaction. */
@@ -185,9 +187,7 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
   invite(options: SipInviteOptions): SipOutgoingInvite {
     this.checkOpen();
     const inv = new SipOutgoingInvite(this, options, { callId: newSipCallId(), fromTag: newSipTag(), cseq: 1 });
-    inv.once('final', (r) => {
-      if (r.kind === 'answered') this.track(r.call);
-    });
+    this.trackInvite(inv);
     inv.start();
     return inv;
   }
@@ -198,6 +198,10 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
     this.closed = true;
     for (const c of [...this.calls]) c.close();
     this.calls.clear();
+    for (const i of [...this.pendingInvites]) i.abort();
+    this.pendingInvites.clear();
+    for (const i of [...this.incomingInvites]) i.abort();
+    this.incomingInvites.clear();
     for (const e of this.acks.values()) this.clock.clearTimeout(e.timer);
     this.acks.clear();
     this.dialogs.clear();
@@ -333,6 +337,9 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
 
   /** Answers without a transaction (the request could not have one), with a Warning (§20.43). */
   private answerDirect(inbound: SipInbound, req: SipRequest, status: number, reason: string): boolean {
+    // §8.2.6 copies Via, From, To, Call-ID and CSeq: without all of them readable there is no
+    // response the peer could match, so the request is only counted
+    if (!answerable(req)) return false;
     let res: SipResponse;
     try {
       res = createResponse(req, status, undefined, { toTag: req.headers.get('to')?.includes('tag=') ? undefined : newSipTag() });
@@ -364,7 +371,7 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
       const tag = owner instanceof SipIncomingInvite ? owner.localTag : (inviteTx.lastResponse?.to?.tag ?? newSipTag());
       respond(tx, createResponse(req, 200, undefined, { toTag: tag }));
       if (owner?.handleCancel) owner.handleCancel(inviteTx);
-      else if (inviteTx.state === 'proceeding') respond(inviteTx, createResponse(inviteTx.request, 487));
+      else if (inviteTx.state === 'proceeding') respond(inviteTx, createResponse(inviteTx.request, 487, undefined, { toTag: tag }));
       return;
     }
     const toTag = req.to?.tag;
@@ -389,6 +396,9 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
           return;
         }
         this.inviteOwners.set(tx as SipInviteServerTransaction, inv);
+        this.incomingInvites.add(inv);
+        // forgotten once the transaction ends (answered calls are tracked as calls)
+        tx.on('terminated', () => this.incomingInvites.delete(inv));
         if (this.listenerCount('invite') === 0) {
           inv.reject(this.options.unhandledInviteStatus ?? 480);
           return;
@@ -412,7 +422,7 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
       case 'REFER':
         // these live in dialogs; without a To tag there is none (RFC 3261 §12.2.2)
         this.counters.unknownDialog++;
-        respond(tx, createResponse(req, 481));
+        respond(tx, createResponse(req, 481, undefined, { toTag: newSipTag() }));
         return;
       default: {
         const known = KNOWN_ELSEWHERE.includes(req.method) || req.method === 'MESSAGE';
@@ -459,6 +469,15 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
     return sent.retransmit();
   }
 
+  /** @internal Outgoing INVITEs (and their retries) until they settle, so that close() can end them. */
+  trackInvite(inv: SipOutgoingInvite): void {
+    this.pendingInvites.add(inv);
+    inv.once('final', (r) => {
+      this.pendingInvites.delete(inv);
+      if (r.kind === 'answered') this.track(r.call);
+    });
+  }
+
   private track(call: { close(): void }): void {
     if (!this.closed) this.calls.add(call);
   }
@@ -480,6 +499,14 @@ function ackKey(res: SipResponse): string | undefined {
     return `${res.callId ?? ''}\n${from}\n${tag}\n${seq}`;
   } catch {
     return undefined;
+  }
+}
+
+function answerable(req: SipRequest): boolean {
+  try {
+    return req.topVia !== undefined && req.from !== undefined && req.to !== undefined && (req.callId ?? '').length > 0 && req.cseq !== undefined;
+  } catch {
+    return false;
   }
 }
 

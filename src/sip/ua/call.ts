@@ -56,10 +56,10 @@ export interface SipCallEnd {
 }
 
 /**
- * Answers an offer in a re-INVITE/UPDATE: return the answer body, or throw to refuse it (the
- * request is then answered 488).
+ * Answers an offer — in a re-INVITE/UPDATE (throw to refuse it: 488), or in the 2xx to an INVITE
+ * sent without a body (the answer goes in the ACK; throwing ends the call with BYE).
  */
-export type SipOfferHandler = (offer: SipBody, request: SipRequest) => SipBody | Promise<SipBody>;
+export type SipOfferHandler = (offer: SipBody, message: SipRequest | SipResponse) => SipBody | Promise<SipBody>;
 
 /** Events of a {@link SipCall}. */
 export interface SipCallEvents {

@@ -73,6 +73,8 @@ export interface SipUaCore {
   /** Files an established dialog so that in-dialog requests and stray 2xx find it. */
   registerDialog(key: string, owner: SipDialogOwner): void;
   unregisterDialog(key: string, owner: SipDialogOwner): void;
+  /** Keeps an outgoing INVITE (e.g. a retry) known until it settles, so that closing ends it. */
+  trackInvite(inv: import('./uac-invite').SipOutgoingInvite): void;
   /** ACK, BYE and forget a dialog we do not want (a forked or crossing 2xx). */
   discardDialog(dialog: SipDialog, invite: SipRequest, response: SipResponse, protocol: SipTransportProtocol): void;
 }

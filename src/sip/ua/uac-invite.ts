@@ -48,7 +48,10 @@ export interface SipInviteOptions {
   onProvisional?: (response: SipResponse, dialog: SipDialog | undefined) => void;
   /** A new early dialog (first 1xx with a given To tag). */
   onEarlyDialog?: (dialog: SipDialog, response: SipResponse) => void;
-  /** Answers offers in re-INVITE/UPDATE once the call is up (see `SipCall.onOffer`). */
+  /**
+   * Answers offers: in a 2xx when the INVITE had no body (late offer; the answer goes in the
+   * ACK), and in re-INVITE/UPDATE once the call is up (see `SipCall.onOffer`).
+   */
   onOffer?: SipOfferHandler;
   /** Use session timers for this call (default: the UA's setting). */
   sessionTimer?: boolean;
@@ -185,6 +188,7 @@ export class SipOutgoingInvite extends EventEmitter {
     if (!this.outcome || this.outcome.kind === 'answered') throw new SipUserAgentError('SIP_UA_STATE', 'retry only after a final non-2xx response');
     const merged = mergeHeaders(this.options.headers, extra.headers);
     const next = new SipOutgoingInvite(this.core, { ...this.options, headers: merged }, { callId: this.callId, fromTag: this.fromTag, cseq: this.cseqNow + 1 });
+    this.core.trackInvite(next);
     next.start();
     return next;
   }
@@ -307,8 +311,16 @@ export class SipOutgoingInvite extends EventEmitter {
     if (tag === this.answeredTag || this.discarded.has(tag)) {
       // a retransmission: the ACK goes again (the core re-sends the cached one)
       const d = tag === this.answeredTag ? this.answeredDialog : undefined;
-      if (d) this.core.ack2xx(d, req, res, this.protocol);
-      else this.core.ack2xx(SipDialog.uac(req, res), req, res, this.protocol);
+      if (d) {
+        // while the late-offer answer is being produced, the ACK that carries it is not built yet
+        if (!this.ackPending) this.core.ack2xx(d, req, res, this.protocol);
+      } else {
+        try {
+          this.core.ack2xx(SipDialog.uac(req, res), req, res, this.protocol);
+        } catch {
+          // the retransmission no longer forms a dialog; nothing to acknowledge
+        }
+      }
       return;
     }
     let dialog: SipDialog;
@@ -330,7 +342,10 @@ export class SipOutgoingInvite extends EventEmitter {
     }
     this.answeredTag = tag;
     this.answeredDialog = dialog;
-    this.core.ack2xx(dialog, req, res, this.protocol);
+    // late offer (RFC 3261 §13.2.2.4): the INVITE had no body, so the 2xx offers and the ACK answers
+    const lateOffer = this.options.body === undefined ? bodyOf(res) : undefined;
+    const handler = this.options.onOffer;
+    if (!lateOffer || !handler) this.core.ack2xx(dialog, req, res, this.protocol);
     const useTimer = this.stOffer !== undefined;
     const call = new SipCall(this.core, {
       dialog,
@@ -342,10 +357,29 @@ export class SipOutgoingInvite extends EventEmitter {
       onOffer: this.options.onOffer,
     });
     for (const [t, d] of this.earlyDialogs) if (t !== tag) d.terminate();
+    if (lateOffer && handler) {
+      this.ackPending = true;
+      Promise.resolve()
+        .then(() => handler(lateOffer, res))
+        .then(
+          (answer) => {
+            this.ackPending = false;
+            call.localBody = answer;
+            this.core.ack2xx(dialog, req, res, this.protocol, answer);
+          },
+          () => {
+            // an unacceptable offer: ACK anyway, then end the call at once (§13.2.2.4)
+            this.ackPending = false;
+            this.core.ack2xx(dialog, req, res, this.protocol);
+            void call.bye();
+          },
+        );
+    }
     this.finish({ kind: 'answered', response: res, call });
   }
 
   private answeredDialog: SipDialog | undefined;
+  private ackPending = false;
 
   private sendCancel(): void {
     const tx = this.tx;
@@ -354,13 +388,19 @@ export class SipOutgoingInvite extends EventEmitter {
     try {
       this.core.layer.sendRequest(tx.createCancel(), tx.flowDestination, {});
     } catch {
-      // the INVITE transaction is gone: its final response decides
+      // the layer is closed or the transaction gone: the INVITE's own end decides
+      return;
     }
     // §9.1: without a final response 64×T1 after the CANCEL, the INVITE counts as cancelled
     this.cancelTimer = this.core.clock.setTimeout(() => {
       this.cancelTimer = undefined;
       if (!this.outcome) this.finish({ kind: 'cancelled' });
     }, 64 * this.core.T1);
+  }
+
+  /** @internal The UA is closing: settle as failed and stop every timer. */
+  abort(): void {
+    this.finish({ kind: 'failed', error: new SipUserAgentError('SIP_UA_CLOSED', 'user agent closed') });
   }
 
   private finish(r: SipInviteResult): void {

@@ -201,6 +201,13 @@ export class SipIncomingInvite extends EventEmitter {
     return res;
   }
 
+  /** @internal The UA is closing: stop retransmissions and forget the early dialog. */
+  abort(): void {
+    if (this.current !== 'pending') return;
+    this.current = 'failed';
+    this.cleanup();
+  }
+
   /** @internal A CANCEL matched this INVITE (the 200 to the CANCEL is sent by the core). */
   handleCancel(): void {
     if (this.current !== 'pending') return;

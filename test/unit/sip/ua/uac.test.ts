@@ -208,6 +208,39 @@ describe('UAC INVITE', () => {
   });
 });
 
+describe('late offer', () => {
+  it('answers the offer in a 2xx through onOffer and sends the answer in the ACK, re-sent for retransmissions', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { inv, req } = await invite({
+      body: undefined,
+      contentType: undefined,
+      onOffer: async (offer) => {
+        await gate;
+        return { body: `answer(${offer.body.toString().trim()})`, contentType: 'application/sdp' };
+      },
+    });
+    expect(req.body.length).toBe(0);
+    const ok = reply(req, 200, 'late', {}, 'offer-sdp\r\n');
+    net.inject(ok);
+    await flushSip();
+    const r = await inv.result;
+    expect(r.kind).toBe('answered');
+    net.inject(ok); // retransmission while the answer is not ready: no ACK without it
+    await flushSip();
+    expect(net.requests('ACK')).toHaveLength(0);
+    release();
+    await flushSip();
+    net.inject(ok);
+    await flushSip();
+    const acks = net.requests('ACK');
+    expect(acks).toHaveLength(2);
+    expect(acks[0].body.toString()).toBe('answer(offer-sdp)');
+    expect(acks[0].contentType!.mediaType).toBe('application/sdp');
+    expect(r.kind === 'answered' && r.call.localBody?.body).toBe('answer(offer-sdp)');
+  });
+});
+
 describe('session timers on the UAC side', () => {
   async function answered(headers: Record<string, string>): Promise<{ req: SipRequest; call: import('../../../../src/sip/ua/call').SipCall }> {
     const { inv, req } = await invite();
