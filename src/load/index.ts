@@ -1,0 +1,24 @@
+/**
+ * Load runs: many calls from one Caller at a given concurrency and rate, each result streamed
+ * to a JSON-lines file, an aggregate of counters and quantile sketches, live progress.
+ */
+export { LoadError } from './errors';
+export { QuantileSketch } from './sketch';
+export type { QuantileSketchState } from './sketch';
+export { sampleOfResult } from './sample';
+export type { CallSample } from './sample';
+export { LoadAggregate, LOAD_OUTCOMES } from './aggregate';
+export type { LoadAggregateState, LoadDistribution, LoadMetricName } from './aggregate';
+export { validateLoadPlan, dueTimeMs, rampedConcurrency } from './plan';
+export type { LoadPlan } from './plan';
+export { LoadScheduler } from './scheduler';
+export type { StartCall, LoadSchedulerOptions } from './scheduler';
+export { JsonLinesWriter, resultLine, readJsonLines } from './jsonl';
+export { RateWindow, ProgressDisplay, formatProgressLine } from './progress';
+export type { LoadProgress, ProgressDisplayOptions } from './progress';
+export { buildLoadSummary } from './summary';
+export type { LoadSummary, LoadRunFacts } from './summary';
+export { formatLoadSummary } from './table';
+export { startFailureResult } from './failure-result';
+export { runLoad } from './run';
+export type { RunLoadOptions } from './run';

@@ -1,0 +1,112 @@
+import type { CallOutcome } from '../caller/result';
+import type { LoadAggregate, LoadDistribution } from './aggregate';
+import type { LoadPlan } from './plan';
+
+/** The aggregate of a load run (`sipprobe load --json`), versioned by `schemaVersion`. */
+export interface LoadSummary {
+  schemaVersion: 1;
+  kind: 'sipprobe-load';
+  target: string;
+  plan: { calls: number; concurrency: number; ratePerSec: number | null; rampMs: number | null };
+  /** The outcome counted as success. */
+  expect: CallOutcome;
+  /** Stopped early (Ctrl-C / abort): active calls were hung up and the rest not started. */
+  interrupted: boolean;
+  startedAt: string;
+  endedAt: string;
+  wallMs: number;
+  /** Worker threads the calls ran on (1 = the main event loop). */
+  workers: number;
+  calls: {
+    planned: number;
+    started: number;
+    finished: number;
+    ok: number;
+    failed: number;
+    notStarted: number;
+    peakActive: number;
+  };
+  /** started / wall time and finished ok / wall time, calls per second. */
+  throughput: { startedPerSec: number; okPerSec: number };
+  outcomes: Record<CallOutcome, number>;
+  /** Final SIP status of the INVITE (`none` = no final response). */
+  statuses: Record<string, number>;
+  errors: Record<string, number>;
+  /** INVITE → 200 OK. */
+  setupMs: LoadDistribution | null;
+  /** INVITE → first 18x. */
+  ringingMs: LoadDistribution | null;
+  /** ACK → first agent speech. */
+  firstWordMs: LoadDistribution | null;
+  rtp: { lossPercent: LoadDistribution | null; jitterMs: LoadDistribution | null; mos: LoadDistribution | null };
+  /** The JSON-lines file holding every call's full result, one per line. */
+  resultsFile: string | null;
+  resultsWritten: number;
+}
+
+/** Run facts the aggregate does not know. */
+export interface LoadRunFacts {
+  target: string;
+  plan: LoadPlan;
+  interrupted: boolean;
+  startedAt: Date;
+  endedAt: Date;
+  wallMs: number;
+  workers: number;
+  started: number;
+  peakActive: number;
+  resultsFile: string | null;
+  resultsWritten: number;
+}
+
+const r3 = (n: number): number => Math.round(n * 1000) / 1000;
+
+function rounded(d: LoadDistribution | null): LoadDistribution | null {
+  if (!d) return null;
+  return { count: d.count, min: r3(d.min), mean: r3(d.mean), p50: r3(d.p50), p90: r3(d.p90), p95: r3(d.p95), p99: r3(d.p99), max: r3(d.max) };
+}
+
+/** Builds the run's summary from its aggregate. */
+export function buildLoadSummary(agg: LoadAggregate, facts: LoadRunFacts): LoadSummary {
+  const wallS = Math.max(facts.wallMs, 1) / 1000;
+  return {
+    schemaVersion: 1,
+    kind: 'sipprobe-load',
+    target: facts.target,
+    plan: {
+      calls: facts.plan.calls,
+      concurrency: facts.plan.concurrency,
+      ratePerSec: facts.plan.ratePerSec ?? null,
+      rampMs: facts.plan.rampMs ?? null,
+    },
+    expect: agg.expect,
+    interrupted: facts.interrupted,
+    startedAt: facts.startedAt.toISOString(),
+    endedAt: facts.endedAt.toISOString(),
+    wallMs: Math.round(facts.wallMs),
+    workers: facts.workers,
+    calls: {
+      planned: facts.plan.calls,
+      started: facts.started,
+      finished: agg.finished,
+      ok: agg.ok,
+      failed: agg.failed,
+      notStarted: facts.plan.calls - facts.started,
+      peakActive: facts.peakActive,
+    },
+    throughput: { startedPerSec: r3(facts.started / wallS), okPerSec: r3(agg.ok / wallS) },
+    outcomes: agg.outcomeCounts(),
+    statuses: agg.statusCounts(),
+    errors: agg.errorCounts(),
+    setupMs: rounded(agg.distribution('setupMs')),
+    ringingMs: rounded(agg.distribution('ringingMs')),
+    firstWordMs: rounded(agg.distribution('firstWordMs')),
+    rtp: {
+      lossPercent: rounded(agg.distribution('lossPercent')),
+      jitterMs: rounded(agg.distribution('jitterMs')),
+      mos: rounded(agg.distribution('mos')),
+    },
+    resultsFile: facts.resultsFile,
+    resultsWritten: facts.resultsWritten,
+  };
+}
