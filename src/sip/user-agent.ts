@@ -84,9 +84,9 @@ export interface SipUserAgentEvents {
   malformed: (info: { readonly reason: string; readonly remote: { address: string; port: number }; readonly answered: boolean }) => void;
 }
 
-const ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'UPDATE', 'PRACK', 'NOTIFY', 'REFER', 'MESSAGE'];
+const ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'UPDATE', 'PRACK', 'NOTIFY', 'REFER'];
 /** Methods we know but do not serve outside a dialog (405 rather than 501). */
-const KNOWN_ELSEWHERE = ['REGISTER', 'SUBSCRIBE', 'PUBLISH'];
+const KNOWN_ELSEWHERE = ['REGISTER', 'SUBSCRIBE', 'PUBLISH', 'MESSAGE'];
 
 interface AckEntry {
   sent: Promise<SipSent>;
@@ -425,7 +425,7 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
         respond(tx, createResponse(req, 481, undefined, { toTag: newSipTag() }));
         return;
       default: {
-        const known = KNOWN_ELSEWHERE.includes(req.method) || req.method === 'MESSAGE';
+        const known = KNOWN_ELSEWHERE.includes(req.method);
         const res = createResponse(req, known ? 405 : 501, undefined, { toTag: newSipTag() });
         res.headers.add('Allow', this.allow.join(', '));
         respond(tx, res);

@@ -1,5 +1,6 @@
 /** Two user agents in one process over real loopback UDP/TCP: the flows the Caller and TestAgent rely on. */
 import * as dgram from 'node:dgram';
+import { inspect } from 'node:util';
 import { parseMessage, SipRequest, SipResponse } from '../../src/sip';
 import { SipUserAgent, type SipTraceEvent } from '../../src/sip/user-agent';
 import type { SipIncomingInvite } from '../../src/sip/ua/uas-invite';
@@ -174,6 +175,8 @@ describe('SIP user agents over loopback', () => {
     expect(requests[1].topVia!.branch).not.toBe(requests[0].topVia!.branch);
     expect(requests[1].headers.get('x-run-id')).toBe('r');
     expect(requests[1].proxyAuthorization).toEqual(['Digest username="u", response="x"']);
+    expect(inspect(retry, { depth: 20 })).not.toContain('response=');
+    expect(JSON.stringify(retry)).not.toContain('response=');
     if (r2.kind === 'answered') await r2.call.bye();
   });
 

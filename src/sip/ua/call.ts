@@ -4,6 +4,7 @@
  * the ACK (RFC 3261 §13.3.1.4), 491 glare, and session timers (RFC 4028).
  */
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import type { TimerHandle } from '../../clock';
 import { randomIntBetween } from '../../random';
 import type { SipDialog } from '../dialog';
@@ -597,6 +598,12 @@ export class SipCall extends EventEmitter {
   toJSON(): Record<string, unknown> {
     return { role: this.role, callId: this.callId, active: this.active, end: this.endInfo?.reason };
   }
+
+  /** `util.inspect` shows the identity only: options may hold credentials (Authorization). */
+  [inspect.custom](): Record<string, unknown> {
+    return this.toJSON();
+  }
+
 }
 
 /** Sends a response, swallowing the state errors of a transaction that has moved on. */

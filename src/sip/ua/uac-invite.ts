@@ -6,6 +6,7 @@
  * retries with extra headers for digest authentication (same Call-ID and From tag, CSeq + 1).
  */
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import type { TimerHandle } from '../../clock';
 import type { SipprobeError } from '../../errors';
 import { reliableRSeq, SipDialog } from '../dialog';
@@ -417,6 +418,12 @@ export class SipOutgoingInvite extends EventEmitter {
   toJSON(): Record<string, unknown> {
     return { callId: this.callId, cseq: this.cseqNow, result: this.outcome?.kind };
   }
+
+  /** `util.inspect` shows the identity only: options may hold credentials (Authorization). */
+  [inspect.custom](): Record<string, unknown> {
+    return this.toJSON();
+  }
+
 }
 
 function address(a: SipAddressInput): { uri: string; displayName?: string } {

@@ -4,6 +4,7 @@
  * the ACK), rejection, CANCEL → 487, and session-timer negotiation (RFC 4028 §9).
  */
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import type { TimerHandle } from '../../clock';
 import { randomIntBetween } from '../../random';
 import { SipDialog } from '../dialog';
@@ -299,4 +300,10 @@ export class SipIncomingInvite extends EventEmitter {
   toJSON(): Record<string, unknown> {
     return { callId: this.callId, state: this.current };
   }
+
+  /** `util.inspect` shows the identity only: options may hold credentials (Authorization). */
+  [inspect.custom](): Record<string, unknown> {
+    return this.toJSON();
+  }
+
 }
