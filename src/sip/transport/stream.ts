@@ -249,7 +249,10 @@ export abstract class SipStreamTransport extends SipTransportBase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const c of [...this.conns.values()]) this.drop(c);
+    for (const c of [...this.conns.values()]) {
+      c.socket.destroy();
+      this.drop(c);
+    }
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
     const server = this.server;
