@@ -77,7 +77,10 @@ export abstract class SipStreamTransport extends SipTransportBase {
   listen(): Promise<void> {
     if (this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'transport is closed'));
     if (this.server || this.opts.accept === false) return Promise.resolve();
-    const server = this.createServer((s) => this.adopt(s));
+    const server = this.createServer((s) => {
+      if (this.closed) s.destroy();
+      else this.adopt(s);
+    });
     this.server = server;
     const address = this.bound.address;
     return new Promise((resolve, reject) => {
@@ -176,10 +179,6 @@ export abstract class SipStreamTransport extends SipTransportBase {
   /** Registers a ready socket (inbound or outbound) and wires framing. */
   private adopt(socket: net.Socket, remoteOverride?: SipAddress): Conn {
     this.sockets.add(socket);
-    if (this.closed) {
-      socket.destroy();
-      this.sockets.delete(socket);
-    }
     this.stats.connections++;
     const remote: SipAddress = remoteOverride ?? { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
     const local: SipAddress = { address: socket.localAddress ?? this.bound.address, port: this.bound.port || (socket.localPort ?? 0) };
