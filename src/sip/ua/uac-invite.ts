@@ -433,11 +433,13 @@ function address(a: SipAddressInput): { uri: string; displayName?: string } {
 function checkSipUri(uri: string, what: string): void {
   let ok = false;
   try {
-    ok = isSipUri(parseUri(uri));
+    const u = parseUri(uri);
+    // URI headers (`?X=y`) are not allowed in a Request-URI (RFC 3261 §19.1.1); pass headers instead
+    ok = isSipUri(u) && u.headers.size === 0;
   } catch {
     ok = false;
   }
-  if (!ok) throw new SipUserAgentError('SIP_UA_OPTIONS', `${what} must be a sip: or sips: URI`);
+  if (!ok) throw new SipUserAgentError('SIP_UA_OPTIONS', `${what} must be a sip: or sips: URI without URI headers`);
 }
 
 function withLr(uri: string): string {

@@ -57,6 +57,14 @@ describe('UAC INVITE', () => {
     expect(() => ua.invite({ target: 'sip:a@127.0.0.1', from: 'sip:b@127.0.0.1', headers: { 'Call-ID': 'x' } })).toThrow(expect.objectContaining({ code: 'SIP_UA_OPTIONS' }));
     expect(() => ua.invite({ target: 'sip:a@127.0.0.1', from: 'sip:b@127.0.0.1', headers: { 'X-A': 'v\r\nBYE: x' } })).toThrow(expect.objectContaining({ code: 'SIP_INVALID_HEADER' }));
     expect(() => ua.invite({ target: 'http://x', from: 'sip:b@127.0.0.1' })).toThrow(expect.objectContaining({ code: 'SIP_UA_OPTIONS' }));
+    expect(() => ua.invite({ target: 'sip:a@127.0.0.1?Route=%3Csip:evil%3E', from: 'sip:b@127.0.0.1' })).toThrow(expect.objectContaining({ code: 'SIP_UA_OPTIONS' }));
+  });
+
+  it('neutralises line breaks and quotes in display names', async () => {
+    const { req } = await invite({ from: { uri: 'sip:b@127.0.0.1', displayName: 'x"\r\nBYE: y' } });
+    expect(req.headers.lines('from')).toHaveLength(1);
+    expect(req.headers.has('bye')).toBe(false);
+    expect(req.from!.displayName).toBe('x"BYE: y');
   });
 
   it('ACKs the 2xx and every retransmission of it, also after Timer M', async () => {
