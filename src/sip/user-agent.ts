@@ -28,7 +28,7 @@ import type { SipInviteServerTransaction, SipServerTransaction } from './transac
 import type { SipTimerConfig } from './transaction/timers';
 import { SipTransportManager, type SipTransportManagerOptions } from './transport/manager';
 import type { SipDestination, SipInbound, SipMalformedInbound, SipSent, SipTransportProtocol } from './transport/types';
-import { isSipUri, parseUri } from './uri';
+import { formatSipUri, isSipUri, parseUri } from './uri';
 import { validateMessage } from './validate';
 import { SipInviteServerTransaction as InviteServerTx } from './transaction/server';
 import { respond } from './ua/call';
@@ -216,7 +216,12 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
   /** @internal */
   contact(protocol: SipTransportProtocol): string {
     if (this.options.contactUri !== undefined) return `<${this.options.contactUri}>`;
-    return `<${this.transports.contactUri(protocol, this.options.contactUser)}>`;
+    const uri = this.transports.contactUri(protocol, this.options.contactUser);
+    if (protocol !== 'tls') return `<${uri}>`;
+    // §8.1.1.8 / RFC 5630: over TLS we are reachable as a SIPS URI (no deprecated transport=tls)
+    const u = parseUri(uri);
+    if (!isSipUri(u)) return `<${uri}>`;
+    return `<${formatSipUri({ scheme: 'sips', user: u.user, host: u.host, port: u.port })}>`;
   }
 
   /** @internal */

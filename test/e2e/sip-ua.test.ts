@@ -12,10 +12,9 @@ const ANSWER = { body: 'v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=answer\r\n', conten
 let caller: SipUserAgent;
 let callee: SipUserAgent;
 
-async function pair(tcpIdleMs?: number): Promise<void> {
-  const transport = tcpIdleMs === undefined ? undefined : { tcp: { idleTimeoutMs: tcpIdleMs } };
-  caller = new SipUserAgent({ timers: { T1: 50, T2: 400, D: 500, T4: 500 }, transport });
-  callee = new SipUserAgent({ timers: { T1: 50, T2: 400, D: 500, T4: 500 }, transport });
+async function pair(): Promise<void> {
+  caller = new SipUserAgent({ timers: { T1: 50, T2: 400, D: 500, T4: 500 } });
+  callee = new SipUserAgent({ timers: { T1: 50, T2: 400, D: 500, T4: 500 } });
   await caller.start();
   await callee.start();
 }
@@ -200,9 +199,7 @@ describe('SIP user agents over loopback', () => {
   });
 
   it('works over TCP', async () => {
-    // short idle close: SipStreamTransport.close() at this commit does not destroy pooled
-    // connections, so the peer's server.close() would wait for them; idle close ends them first
-    await pair(150);
+    await pair();
     const incoming = nextInvite(callee);
     const inv = caller.invite({ target: target(callee, 'tcp'), from: 'sip:probe@127.0.0.1', body: OFFER.body });
     const uas = await incoming;
@@ -216,7 +213,6 @@ describe('SIP user agents over loopback', () => {
     const ended = uasCall.ended;
     await r.call.bye();
     expect((await ended).reason).toBe('remote-bye');
-    await new Promise((res) => setTimeout(res, 400));
   });
 
   it('answers 481 for unknown dialogs, 400 with Warning for unparsable requests, 200 to OPTIONS', async () => {

@@ -277,7 +277,7 @@ export class SipOutgoingInvite extends EventEmitter {
       if (dialog) dialog.applyResponse(res, 'INVITE');
       else {
         try {
-          dialog = SipDialog.uac(req, res, { localContact: req.headers.get('contact') });
+          dialog = SipDialog.uac(req, res, { localContact: req.headers.get('contact'), overTls: this.protocol === 'tls' });
         } catch {
           dialog = undefined; // a malformed early response still counts as ringing
         }
@@ -328,7 +328,7 @@ export class SipOutgoingInvite extends EventEmitter {
     try {
       const early = this.earlyDialogs.get(tag);
       // an early dialog ended by another fork's 2xx cannot carry the BYE: start afresh from this 2xx
-      dialog = early && early.state !== 'terminated' ? early : SipDialog.uac(req, res, { localContact: req.headers.get('contact') });
+      dialog = early && early.state !== 'terminated' ? early : SipDialog.uac(req, res, { localContact: req.headers.get('contact'), overTls: this.protocol === 'tls' });
     } catch (e) {
       if (!this.outcome) this.finish({ kind: 'failed', error: asError(e) });
       return;

@@ -149,7 +149,7 @@ export class SipIncomingInvite extends EventEmitter {
       this.startReliable(res);
     }
     if (dialogal && !this.early) {
-      this.early = SipDialog.uas(this.request, this.localTag, { localContact: this.core.contact(this.protocol) });
+      this.early = SipDialog.uas(this.request, this.localTag, { localContact: this.core.contact(this.protocol), overTls: this.protocol === 'tls' });
       this.core.registerDialog(this.early.key, this);
     }
     respond(this.tx, res);
@@ -169,7 +169,7 @@ export class SipIncomingInvite extends EventEmitter {
     const st = this.sessionTimerDecision;
     if (st.kind === 'accept') for (const [k, v] of st.headers) res.headers.add(k, v);
     addExtraHeaders(res, options.headers);
-    const dialog = this.early ?? SipDialog.uas(this.request, this.localTag, { localContact: contact });
+    const dialog = this.early ?? SipDialog.uas(this.request, this.localTag, { localContact: contact, overTls: this.protocol === 'tls' });
     if (this.early) this.core.unregisterDialog(this.early.key, this);
     dialog.confirm();
     this.stopReliable();
