@@ -173,6 +173,24 @@ describe('UAS INVITE', () => {
     expect(call.sessionTimer).toEqual({ interval: 1800, weRefresh: false });
   });
 
+  it('refreshes as the UAS when the caller does not support timers (a proxy asked for them)', async () => {
+    const inv = await incoming(['Session-Expires: 240', 'Allow: INVITE, ACK, BYE, UPDATE']);
+    const call = inv.answer({ body: 'v=0\r\n', contentType: 'application/sdp' });
+    net.inject(request('ACK', { branch: 'z9hG4bKack', toTag: inv.localTag }));
+    await flushSip();
+    expect(net.responses(200, 'INVITE')[0].headers.get('session-expires')).toBe('240;refresher=uas');
+    expect(net.responses(200, 'INVITE')[0].headers.has('require')).toBe(false);
+    expect(call.sessionTimer).toEqual({ interval: 240, weRefresh: true });
+    clock.advance(120_000);
+    await flushSip();
+    const upd = net.requests('UPDATE');
+    expect(upd).toHaveLength(1);
+    expect(upd[0].uri).toBe('sip:caller@127.0.0.1:5070');
+    expect(upd[0].from!.tag).toBe(inv.localTag);
+    // in this transaction we are the UAC: refresher=uac keeps us the refresher
+    expect(upd[0].headers.get('session-expires')).toBe('240;refresher=uac');
+  });
+
   it('CANCEL → 200 to the CANCEL and 487 to the INVITE; CANCEL for nothing → 481', async () => {
     const inv = await incoming();
     inv.provisional(180);
