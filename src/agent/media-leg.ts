@@ -47,7 +47,7 @@ function offerOrder(offer: SipBody): string[] {
 
 /** File name for a call's recording: sequence number plus a filesystem-safe part of the Call-ID. */
 export function recordingFileName(index: number, callId: string): string {
-  const safe = callId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '').slice(0, 64);
+  const safe = callId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/\.{2,}/g, '_').replace(/^\.+/, '').slice(0, 64).replace(/\.+$/, '');
   return `call-${String(index + 1).padStart(4, '0')}${safe ? `-${safe}` : ''}.wav`;
 }
 
