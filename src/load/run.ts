@@ -5,7 +5,7 @@ import { startFailureResult } from './failure-result';
 import { JsonLinesWriter, resultLine } from './jsonl';
 import type { LoadPlan } from './plan';
 import { ProgressDisplay, RateWindow, type LoadProgress } from './progress';
-import { sampleOfResult } from './sample';
+import { sampleOfResult, type CallSample } from './sample';
 import { LoadScheduler, type StartCall } from './scheduler';
 import { buildLoadSummary, type LoadSummary } from './summary';
 
@@ -30,12 +30,45 @@ export interface RunLoadOptions {
   onResult?: (index: number, result: CallResult) => void;
 }
 
+/** Where calls run: the local scheduler or a set of worker threads. Same surface for both. */
+export interface LoadEngine {
+  run(): Promise<void>;
+  stop(reason?: unknown): void;
+  pause(): void;
+  resume(): void;
+  readonly started: number;
+  readonly activeCount: number;
+  readonly peakActive: number;
+}
+
+/** Callbacks an engine reports to. */
+export interface LoadEngineSink {
+  onStart(index: number): void;
+  /** A finished call as its JSON line and aggregate sample (and the result itself when local). */
+  onFinish(index: number, line: string, sample: CallSample, result: CallResult | null): void;
+}
+
+/** Options shared by {@link runLoad} and the sharded runner. */
+export type LoadRunCommon = Omit<RunLoadOptions, 'startCall' | 'onResult'> & { onResult?: (index: number, result: CallResult) => void };
+
 /**
  * Runs a load plan: schedules the calls, streams each result to the JSON-lines file as it
  * finishes, keeps only counters and sketches in memory, shows progress, and resolves with the
  * aggregate. Interrupting (the signal) loses nothing: active calls hang up and are recorded.
  */
-export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
+export function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
+  return runLoadWith(options, 1, (sink, clock) =>
+    new LoadScheduler(options.plan, options.startCall, {
+      clock,
+      onStart: (i) => sink.onStart(i),
+      onStartError: (_i, err) => startFailureResult(options.target, options.transport ?? 'udp', err),
+      onFinish: (i, result) => sink.onFinish(i, resultLine(result), sampleOfResult(result), result),
+    }),
+  );
+}
+
+/** The engine-independent part of a load run (aggregate, results file, progress, interrupt). */
+export async function runLoadWith(options: LoadRunCommon, workers: number, makeEngine: (sink: LoadEngineSink, clock: Clock) => LoadEngine): Promise<LoadSummary> {
   const clock = options.clock ?? systemClock;
   const aggregate = new LoadAggregate(options.expect ?? 'completed');
   const writer = options.resultsPath ? await JsonLinesWriter.open(options.resultsPath) : null;
@@ -44,27 +77,28 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
   const startedAt = new Date();
   const t0 = clock.now();
 
-  const scheduler: LoadScheduler = new LoadScheduler(options.plan, options.startCall, {
-    clock,
-    onStart: () => starts.add(),
-    onStartError: (_i, err) => startFailureResult(options.target, options.transport ?? 'udp', err),
-    onFinish: (index, result) => {
-      aggregate.record(sampleOfResult(result));
-      if (writer) {
-        writer.writeLine(resultLine(result));
-        if (writer.needsDrain && !stopping) {
-          scheduler.pause();
-          void writer.drained().then(() => scheduler.resume());
+  const engine: LoadEngine = makeEngine(
+    {
+      onStart: () => starts.add(),
+      onFinish: (index, line, sample, result) => {
+        aggregate.record(sample);
+        if (writer) {
+          writer.writeLine(line);
+          if (writer.needsDrain && !stopping) {
+            engine.pause();
+            void writer.drained().then(() => engine.resume());
+          }
         }
-      }
-      options.onResult?.(index, result);
+        if (options.onResult) options.onResult(index, result ?? (JSON.parse(line) as CallResult));
+      },
     },
-  });
+    clock,
+  );
 
   const read = (): LoadProgress => ({
     planned: options.plan.calls,
-    started: scheduler.started,
-    active: scheduler.activeCount,
+    started: engine.started,
+    active: engine.activeCount,
     ok: aggregate.ok,
     failed: aggregate.failed,
     callsPerSec: starts.perSecond(),
@@ -76,22 +110,21 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
 
   const onAbort = (): void => {
     stopping = true;
-    scheduler.resume();
-    scheduler.stop(options.signal?.reason);
+    engine.resume();
+    engine.stop(options.signal?.reason);
     display?.refresh();
   };
-  if (options.signal?.aborted) stopping = true;
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   display?.start();
   try {
-    if (stopping) scheduler.stop(options.signal?.reason);
-    else await scheduler.run();
+    // Aborted before the start: stop first, so run() starts nothing.
+    if (options.signal?.aborted) onAbort();
+    await engine.run();
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     display?.stop();
   }
-  // Even if closing the file fails, the aggregate is returned to the caller via the error path.
   if (writer) await writer.close();
   const wallMs = clock.now() - t0;
   return buildLoadSummary(aggregate, {
@@ -101,9 +134,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
     startedAt,
     endedAt: new Date(),
     wallMs,
-    workers: 1,
-    started: scheduler.started,
-    peakActive: scheduler.peakActive,
+    workers,
+    started: engine.started,
+    peakActive: engine.peakActive,
     resultsFile: writer?.path ?? null,
     resultsWritten: writer?.lines ?? 0,
   });

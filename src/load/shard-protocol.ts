@@ -1,0 +1,26 @@
+import type { CallSample } from './sample';
+import type { LoadPlan } from './plan';
+
+/** What the main thread gives one load worker (structured-clone safe). */
+export interface LoadWorkerData<T> {
+  /** This worker's share of the plan. */
+  plan: LoadPlan;
+  /** Global index of this worker's call i is `first + i × stride`. */
+  first: number;
+  stride: number;
+  /** The per-call template handed to the worker's starter. */
+  template: T;
+  /** Module exporting `openLoadStarter(template)` (resolved in the worker). */
+  starterModule: string;
+}
+
+/** Worker → main. A result travels as its finished JSON line plus the aggregate's sample. */
+export type LoadWorkerMessage =
+  | { type: 'ready' }
+  | { type: 'start'; index: number }
+  | { type: 'result'; index: number; line: string; sample: CallSample }
+  | { type: 'done' }
+  | { type: 'fatal'; message: string };
+
+/** Main → worker. */
+export type LoadMainMessage = { type: 'stop' } | { type: 'pause' } | { type: 'resume' };

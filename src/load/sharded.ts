@@ -1,0 +1,143 @@
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { LoadError } from './errors';
+import { validateLoadPlan, type LoadPlan } from './plan';
+import { runLoadWith, type LoadEngine, type LoadEngineSink, type LoadRunCommon } from './run';
+import type { LoadMainMessage, LoadWorkerData, LoadWorkerMessage } from './shard-protocol';
+import type { LoadSummary } from './summary';
+
+/** Options of {@link runShardedLoad}. */
+export interface ShardedLoadOptions<T> extends LoadRunCommon {
+  /** Worker threads (≥ 1); each runs its own starter (one Caller each). */
+  workers: number;
+  /** Absolute path of a module exporting `openLoadStarter(template)` ({@link LoadStarterModule}). */
+  starterModule: string;
+  /** Passed to every worker's `openLoadStarter` (must survive structured clone). */
+  template: T;
+}
+
+/** Splits `n` into `parts` near-equal integers (the first ones get the remainder). */
+function share(n: number, parts: number, i: number): number {
+  return Math.floor(n / parts) + (i < n % parts ? 1 : 0);
+}
+
+// The worker entry sits next to this file, compiled or not.
+const WORKER_FILE = join(__dirname, `worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
+
+/**
+ * Running from TypeScript sources (tsx, tests), the worker file is .ts: the worker first
+ * registers tsx's require hook (a dev dependency, present exactly when sources are run).
+ */
+function startWorker<T>(data: LoadWorkerData<T>): Worker {
+  if (!WORKER_FILE.endsWith('.ts')) return new Worker(WORKER_FILE, { workerData: data });
+  const boot = `require('tsx/cjs/api').register(); require(${JSON.stringify(WORKER_FILE)});`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
+class ShardedEngine<T> implements LoadEngine {
+  private readonly workers: Worker[] = [];
+  private startedCount = 0;
+  private active = 0;
+  private peak = 0;
+
+  constructor(
+    private readonly options: ShardedLoadOptions<T>,
+    private readonly sink: LoadEngineSink,
+  ) {}
+
+  get started(): number {
+    return this.startedCount;
+  }
+
+  get activeCount(): number {
+    return this.active;
+  }
+
+  get peakActive(): number {
+    return this.peak;
+  }
+
+  run(): Promise<void> {
+    const { plan, workers: n } = this.options;
+    const count = Math.min(n, plan.calls);
+    const runs: Array<Promise<void>> = [];
+    for (let w = 0; w < count; w++) {
+      const part: LoadPlan = {
+        calls: share(plan.calls, count, w),
+        concurrency: Math.max(1, share(plan.concurrency, count, w)),
+        ratePerSec: plan.ratePerSec === undefined ? undefined : plan.ratePerSec / count,
+        rampMs: plan.rampMs,
+      };
+      const data: LoadWorkerData<T> = { plan: part, first: w, stride: count, template: this.options.template, starterModule: this.options.starterModule };
+      const worker = startWorker(data);
+      this.workers.push(worker);
+      runs.push(this.follow(worker, w));
+    }
+    if (this.stopped) this.broadcast({ type: 'stop' });
+    return Promise.all(runs).then(() => undefined);
+  }
+
+  private stopped = false;
+
+  stop(): void {
+    this.stopped = true;
+    this.broadcast({ type: 'stop' });
+  }
+
+  pause(): void {
+    this.broadcast({ type: 'pause' });
+  }
+
+  resume(): void {
+    this.broadcast({ type: 'resume' });
+  }
+
+  private broadcast(m: LoadMainMessage): void {
+    for (const w of this.workers) w.postMessage(m);
+  }
+
+  private follow(worker: Worker, w: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      let fatal: string | null = null;
+      worker.on('message', (m: LoadWorkerMessage) => {
+        switch (m.type) {
+          case 'start':
+            this.startedCount++;
+            this.active++;
+            if (this.active > this.peak) this.peak = this.active;
+            this.sink.onStart(m.index);
+            break;
+          case 'result':
+            this.active--;
+            this.sink.onFinish(m.index, m.line, m.sample, null);
+            break;
+          case 'done':
+            done = true;
+            break;
+          case 'fatal':
+            fatal = m.message;
+            break;
+        }
+      });
+      worker.on('error', (err) => {
+        fatal ??= err.message;
+      });
+      worker.on('exit', (code) => {
+        if (done) resolve();
+        else reject(new LoadError('LOAD_WORKER', `load worker ${w} ended without finishing (exit ${code}${fatal ? `: ${fatal}` : ''})`));
+      });
+    });
+  }
+}
+
+/**
+ * Like {@link runLoad}, but the calls run on `workers` worker threads, one starter (Caller) each:
+ * calls, concurrency and rate are split evenly; results, aggregate, progress and interrupt
+ * handling stay in this thread, so the output is the same as a single-loop run.
+ */
+export function runShardedLoad<T>(options: ShardedLoadOptions<T>): Promise<LoadSummary> {
+  validateLoadPlan(options.plan);
+  if (!Number.isSafeInteger(options.workers) || options.workers < 1) throw new LoadError('LOAD_BAD_OPTION', `workers must be an integer ≥ 1, got ${options.workers}`);
+  return runLoadWith(options, Math.min(options.workers, options.plan.calls), (sink) => new ShardedEngine(options, sink));
+}

@@ -1,0 +1,40 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLoad } from '../../../src/load/run';
+import { runShardedLoad } from '../../../src/load/sharded';
+import { openLoadStarter } from './fake-starter';
+
+const STARTER = join(__dirname, 'fake-starter.ts');
+
+describe('runShardedLoad (worker_threads)', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'load-shard-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs every call exactly once over the workers and aggregates like a single loop', async () => {
+    const template = { holdMs: 5, target: 'sip:a@127.0.0.1' };
+    const plan = { calls: 120, concurrency: 12 };
+    const sharded = await runShardedLoad({ target: template.target, plan, workers: 3, starterModule: STARTER, template, resultsPath: join(dir, 's.jsonl') });
+    const local = await openLoadStarter(template);
+    const single = await runLoad({ target: template.target, plan, startCall: local.startCall, resultsPath: join(dir, 'l.jsonl') });
+    expect(sharded.workers).toBe(3);
+    expect(sharded.calls).toMatchObject({ planned: 120, started: 120, finished: 120, ok: 120, failed: 0 });
+    expect(sharded.calls.peakActive).toBeLessThanOrEqual(12);
+    for (const k of ['outcomes', 'statuses', 'errors', 'setupMs', 'rtp'] as const) expect(sharded[k]).toEqual(single[k]);
+    const ids = readFileSync(join(dir, 's.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).sip.callId as string);
+    expect(new Set(ids).size).toBe(120);
+    expect([...ids].sort()).toEqual([...Array(120).keys()].map((i) => `call-${i}`).sort());
+  }, 30_000);
+
+  it('stops every worker on abort and still records the calls they had started', async () => {
+    const ac = new AbortController();
+    const template = { holdMs: 60_000, target: 't' };
+    setTimeout(() => ac.abort(), 1500);
+    const s = await runShardedLoad({ target: 't', plan: { calls: 1000, concurrency: 10 }, workers: 2, starterModule: STARTER, template, resultsPath: join(dir, 'a.jsonl'), signal: ac.signal });
+    expect(s.interrupted).toBe(true);
+    expect(s.calls.started).toBe(10);
+    expect(s.calls.finished).toBe(10);
+    expect(readFileSync(join(dir, 'a.jsonl'), 'utf8').trim().split('\n')).toHaveLength(10);
+  }, 30_000);
+});
