@@ -1,0 +1,50 @@
+/** Writes a call's artefacts: JSON (file or stdout), HTML report, JUnit XML. */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { CallResult } from '../caller/result';
+import { toHtml, toJson, toJUnit } from '../report';
+import type { CliIo } from './io';
+
+/** Writes `text` to `path` via a temporary file so that a reader never sees half a file. */
+export function writeFileAtomic(path: string, text: string | Buffer): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Where each artefact goes. */
+export interface ArtefactTargets {
+  json?: string;
+  report?: string;
+  junit?: string;
+  expect?: string;
+}
+
+/** Writes the requested artefacts; returns the paths written (stdout not included). */
+export function writeArtefacts(result: CallResult, t: ArtefactTargets, io: CliIo): string[] {
+  const written: string[] = [];
+  if (t.json !== undefined) {
+    const json = toJson(result);
+    if (t.json === '-') io.stdout.write(`${json}\n`);
+    else {
+      writeFileAtomic(t.json, `${json}\n`);
+      written.push(t.json);
+    }
+  }
+  if (t.report !== undefined) {
+    let audioWav: Buffer | undefined;
+    if (result.audio?.recordingPath) {
+      try {
+        audioWav = readFileSync(result.audio.recordingPath);
+      } catch {
+        audioWav = undefined; // the report is still useful without the waveform
+      }
+    }
+    writeFileAtomic(t.report, toHtml(result, audioWav ? { audioWav } : {}));
+    written.push(t.report);
+  }
+  if (t.junit !== undefined) {
+    writeFileAtomic(t.junit, toJUnit(result, t.expect ? { expect: t.expect as CallResult['outcome'] } : {}));
+    written.push(t.junit);
+  }
+  return written;
+}

@@ -1,0 +1,99 @@
+/**
+ * `sipprobe call <uri>`: checks every input (exit 2 before any socket opens), places one call
+ * with the Caller, prints the human summary on stderr and writes the requested artefacts.
+ */
+import { resolve } from 'node:path';
+import type { CallResult } from '../caller/result';
+import type { TestHeaderSet, TestProfile } from '../headers';
+import { renderSummary } from '../report';
+import { isSipUri, parseUri } from '../sip';
+import type { CallCommandOptions } from './args';
+import { writeArtefacts } from './artefacts';
+import { createCliCaller, type CliCallOptions } from './caller-bridge';
+import { CliInputError } from './input-error';
+import { EXIT_COMPLETED, EXIT_NOT_COMPLETED, type CliIo } from './io';
+import { checkInputFile, checkOutputPath, prepareTestHeaders, readProfileFile } from './prepare';
+
+const OUTCOMES = ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth-failed', 'unreachable', 'error'];
+
+/** Everything a call needs, checked. */
+export interface PreparedCall {
+  options: CliCallOptions;
+  headers: TestHeaderSet;
+  outputs: { json?: string; report?: string; junit?: string; pcap?: string; expect?: string };
+  transport: 'udp' | 'tcp' | 'tls';
+  bind: string;
+  insecure: boolean;
+}
+
+/** Checks a call's inputs without any network activity. @throws CliInputError */
+export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'>): PreparedCall {
+  let ok = false;
+  try {
+    ok = isSipUri(parseUri(o.target));
+  } catch {
+    ok = false;
+  }
+  if (!ok || /[\s\0]/.test(o.target)) throw new CliInputError(`not a SIP URI: ${JSON.stringify(o.target.slice(0, 200))} (expected e.g. sip:agent@host:5060)`);
+  const profile: TestProfile | undefined = o.profilePath ? readProfileFile(resolve(io.cwd, o.profilePath)) : undefined;
+  const headers = prepareTestHeaders(o, profile);
+  if (o.password !== undefined && o.username === undefined) throw new CliInputError('a password (-p or SIPPROBE_PASSWORD) needs a user name (-u)');
+  if (o.expect !== undefined && !OUTCOMES.includes(o.expect)) throw new CliInputError(`--expect: one of ${OUTCOMES.join(', ')}`);
+  if (o.dtmf !== undefined && !/^[0-9A-D*#]+$/i.test(o.dtmf)) throw new CliInputError('--dtmf: digits 0-9, A-D, * and # only');
+  const at = (p: string | undefined): string | undefined => (p === undefined || p === '-' ? p : resolve(io.cwd, p));
+  const play = checkInputFile(at(o.play), '--play');
+  const outputs = {
+    json: checkOutputPath(at(o.json), '--json'),
+    report: checkOutputPath(at(o.report), '--report'),
+    junit: checkOutputPath(at(o.junit), '--junit'),
+    pcap: checkOutputPath(at(o.pcap), '--pcap'),
+    expect: o.expect,
+  };
+  const record = checkOutputPath(at(o.record), '--record');
+  if (record === '-') throw new CliInputError('--record needs a file path');
+  return {
+    options: {
+      target: o.target,
+      ...(o.username !== undefined ? { auth: { username: o.username, password: o.password ?? '' } } : {}),
+      run: { runId: o.runId, scenarioId: o.scenarioId, resultId: o.resultId },
+      ...(profile ? { profile } : {}),
+      headers: o.headers,
+      ...(o.codecs ? { codecs: o.codecs } : {}),
+      ...(play ? { play } : {}),
+      ...(record ? { record } : {}),
+      ...(o.dtmf ? { dtmf: o.dtmf } : {}),
+      timeouts: { ...(o.ringTimeoutMs !== undefined ? { ringMs: o.ringTimeoutMs } : {}), ...(o.durationMs !== undefined ? { callMs: o.durationMs } : {}) },
+    },
+    headers,
+    outputs,
+    transport: o.transport,
+    bind: o.bind ?? '127.0.0.1',
+    insecure: o.insecure,
+  };
+}
+
+/** Places a prepared call and reports it; resolves with the result. */
+export async function placeCall(p: PreparedCall, io: CliIo): Promise<CallResult> {
+  const caller = createCliCaller({ address: p.bind, transport: p.transport, insecure: p.insecure });
+  try {
+    return await caller.call({ ...p.options, signal: io.signal }).result;
+  } finally {
+    await caller.close();
+  }
+}
+
+/** Summary + artefacts + exit status for a finished call. */
+export function reportCall(result: CallResult, p: PreparedCall, io: CliIo): number {
+  io.stderr.write(`${renderSummary(result)}\n`);
+  const written = writeArtefacts(result, p.outputs, io);
+  for (const w of written) io.stderr.write(`wrote ${w}\n`);
+  const wanted = p.outputs.expect ?? 'completed';
+  return result.outcome === wanted ? EXIT_COMPLETED : EXIT_NOT_COMPLETED;
+}
+
+/** `sipprobe call`. */
+export async function runCallCommand(o: CallCommandOptions, io: CliIo): Promise<number> {
+  const prepared = prepareCall(o, io);
+  const result = await placeCall(prepared, io);
+  return reportCall(result, prepared, io);
+}

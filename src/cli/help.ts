@@ -1,0 +1,18 @@
+/** Usage text of the CLI. */
+export const CLI_USAGE = `sipprobe: place instrumented SIP test calls and report what happened
+
+usage:
+  sipprobe call <sip-uri> [--run-id ID] [--scenario-id ID] [--result-id ID] [--profile profile.json]
+                          [-H "X-Name: value"]... [-u USER] [-p PASS | env SIPPROBE_PASSWORD]
+                          [--transport udp|tcp|tls] [--codecs opus,pcmu,pcma] [--play in.wav] [--record out.wav]
+                          [--duration 10s] [--ring-timeout 30s] [--dtmf 12#]
+                          [--json out.json|-] [--report out.html] [--junit out.xml] [--pcap out.pcap]
+                          [--bind ADDRESS] [--insecure]
+  sipprobe agent [--port 5080] [--address 127.0.0.1] [--transport udp|tcp] [--username U --password P]
+                 [--play greeting.wav] [--record DIR] [--ring-delay 2s] [--hangup-after 30s] [--reject 486] [--echo]
+  sipprobe demo [--record out.wav] [--json out.json|-] [--report out.html]
+  sipprobe help | version
+
+exit status: 0 call completed; 1 call did not complete (the outcome says why); 2 usage or input error.
+--json - writes only JSON to stdout; everything for humans goes to stderr.
+`;
