@@ -99,7 +99,7 @@ export interface ResolvedTestAgentBehaviour {
   readonly echo: boolean;
   readonly record: string | undefined;
   readonly greetingDelayMs: number;
-  readonly turn: (TestAgentTurnBehaviour & { readonly play: string | null }) | undefined;
+  readonly turn: (Omit<TestAgentTurnBehaviour, 'play'> & { readonly play: string | null }) | undefined;
   readonly hangupAfterMs: number | undefined;
   readonly reinviteAfterMs: number | undefined;
   readonly codecs: readonly string[] | undefined;
