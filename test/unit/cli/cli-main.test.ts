@@ -1,0 +1,103 @@
+/** runCli in-process with a fake io: exit statuses and the input checks that run before any socket. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli/main';
+import { prepareCall } from '../../../src/cli/call-command';
+import { CliInputError } from '../../../src/cli/input-error';
+import { agentBehaviourFromOptions } from '../../../src/cli/agent-command';
+import { safeCliText } from '../../../src/cli/text';
+import type { CliIo } from '../../../src/cli/io';
+import type { CallCommandOptions } from '../../../src/cli/args';
+
+function io(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string } {
+  const o = { out: '', err: '' } as CliIo & { out: string; err: string };
+  o.stdout = { write: (t: string) => (o.out += t) };
+  o.stderr = { write: (t: string) => (o.err += t) };
+  o.env = env;
+  o.cwd = process.cwd();
+  o.signal = new AbortController().signal;
+  return o;
+}
+
+const base: CallCommandOptions = { target: 'sip:agent@127.0.0.1:5080', headers: [], transport: 'udp', insecure: false };
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'sipprobe-cli-unit-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('runCli', () => {
+  it('usage errors exit 2 with usage on stderr, nothing on stdout', async () => {
+    const x = io();
+    expect(await runCli(['call', '--transport', 'sctp', 'sip:a@b'], x)).toBe(2);
+    expect(x.out).toBe('');
+    expect(x.err).toMatch(/--transport/);
+    expect(x.err).toMatch(/usage:/);
+  });
+
+  it('a header with CRLF is exit 2 with the reason', async () => {
+    const x = io();
+    expect(await runCli(['call', 'sip:a@127.0.0.1', '-H', 'X-A: 1\r\nVia: evil'], x)).toBe(2);
+    expect(x.err).toMatch(/bad header: .*CR, LF or NUL/);
+    expect(x.err).not.toContain('evil');
+  });
+
+  it('load and report are refused with exit 2 (not in this version)', async () => {
+    const x = io();
+    expect(await runCli(['load', 'sip:a@b', '--calls', '1'], x)).toBe(2);
+  });
+
+  it('help exits 0 on stderr; version on stdout', async () => {
+    const a = io();
+    expect(await runCli([], a)).toBe(0);
+    expect(a.err).toMatch(/usage:/);
+    const b = io();
+    expect(await runCli(['version'], b)).toBe(0);
+    expect(b.out).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('prepareCall', () => {
+  it('refuses what is not a SIP URI', () => {
+    for (const t of ['http://x', 'agent@host', 'sip:a@b c', 'tel:+1555']) expect(() => prepareCall({ ...base, target: t }, { cwd: dir })).toThrow(CliInputError);
+  });
+
+  it('reads a profile relative to cwd and builds headers: X- keys only', () => {
+    writeFileSync(join(dir, 'p.json'), JSON.stringify({ information: { main_agent_variables: { 'X-A': 1, b: 2 }, testing_agent_variables: { 'X-T': 3 } } }));
+    const p = prepareCall({ ...base, profilePath: 'p.json', runId: 'r' }, { cwd: dir });
+    expect(p.headers.headers.map((h) => h.name)).toEqual(['X-Run-Id', 'X-Scenario-Id', 'X-Result-Id', 'X-A']);
+    expect(p.headers.ids.runId).toBe('r');
+    expect(p.options.run.runId).toBe('r');
+  });
+
+  it.each([
+    [{ password: 'x' }, /user name/],
+    [{ expect: 'great' }, /--expect/],
+    [{ dtmf: '12x' }, /--dtmf/],
+    [{ play: 'missing.wav' }, /no such file/],
+    [{ json: 'nodir/out.json' }, /does not exist/],
+    [{ headers: ['Contact: <sip:x@y>'] }, /bad header/],
+  ])('refuses %j', (extra, msg) => {
+    expect(() => prepareCall({ ...base, ...(extra as Partial<CallCommandOptions>) }, { cwd: dir })).toThrow(msg);
+  });
+
+  it('maps durations and credentials', () => {
+    const p = prepareCall({ ...base, username: 'u', password: 'p', durationMs: 5000, ringTimeoutMs: 3000, json: '-' }, { cwd: dir });
+    expect(p.options.auth).toEqual({ username: 'u', password: 'p' });
+    expect(p.options.timeouts).toEqual({ ringMs: 3000, callMs: 5000 });
+    expect(p.outputs.json).toBe('-');
+  });
+});
+
+describe('agent flags', () => {
+  it('become a behaviour; user and password go together', () => {
+    expect(agentBehaviourFromOptions({ port: 0, address: '127.0.0.1', transport: 'udp', echo: true, reject: 486, ringDelayMs: 100 })).toEqual({ ringMs: 100, reject: 486, echo: true });
+    expect(() => agentBehaviourFromOptions({ port: 0, address: '127.0.0.1', transport: 'udp', echo: false, username: 'u' })).toThrow(/go together/);
+  });
+});
+
+describe('safeCliText', () => {
+  it('strips control characters and bounds length', () => {
+    expect(safeCliText('a\x1b[31mb\r\nc')).toBe('a?[31mb??c');
+    expect(safeCliText('x'.repeat(10), 4)).toBe('xxxx…');
+  });
+});
