@@ -57,6 +57,11 @@ export class SipHeaderList implements Iterable<SipHeaderField> {
   private keys: string[] = [];
   private vals: string[] = [];
   private memo: Map<string, unknown> | undefined;
+  // Memo slots of the views every message handler reads, kept out of the Map for speed.
+  /** @internal */ _topVia: unknown = MEMO_MISS;
+  /** @internal */ _from: unknown = MEMO_MISS;
+  /** @internal */ _to: unknown = MEMO_MISS;
+  /** @internal */ _cseq: unknown = MEMO_MISS;
 
   /** Number of header lines. */
   get size(): number {
@@ -223,7 +228,7 @@ export class SipHeaderList implements Iterable<SipHeaderField> {
   /** @internal First list element of header `key` (see {@link first}). */
   firstByKey(key: string): string | undefined {
     const v = this.getByKey(key);
-    if (v === undefined || !isListHeader(key)) return v;
+    if (v === undefined || v.indexOf(',') < 0 || !isListHeader(key)) return v;
     const comma = firstListComma(v);
     return comma < 0 ? v : trimWs(v.slice(0, comma));
   }
@@ -252,6 +257,20 @@ export class SipHeaderList implements Iterable<SipHeaderField> {
   }
 
   private invalidate(key: string): void {
+    switch (key) {
+      case 'via':
+        this._topVia = MEMO_MISS;
+        break;
+      case 'from':
+        this._from = MEMO_MISS;
+        break;
+      case 'to':
+        this._to = MEMO_MISS;
+        break;
+      case 'cseq':
+        this._cseq = MEMO_MISS;
+        break;
+    }
     if (this.memo === undefined) return;
     // typed views are keyed by header key, optionally with a ':' suffix (e.g. 'via:top')
     for (const k of this.memo.keys()) if (k === key || k.startsWith(key + ':')) this.memo.delete(k);

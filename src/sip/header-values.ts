@@ -142,11 +142,70 @@ export function firstListComma(value: string, i = 0): number {
 }
 
 /**
+ * @internal Values of the well-known parameters seen by the last {@link scanParams} call:
+ * `undefined` when absent, `null` for a flag, else the (unquoted) value; the last occurrence wins,
+ * as in the Map. Module state is safe because scanning never yields.
+ */
+export const PARAM_HITS: { branch: string | null | undefined; received: string | null | undefined; rport: string | null | undefined; tag: string | null | undefined; expires: string | null | undefined; q: string | null | undefined } = {
+  branch: undefined,
+  received: undefined,
+  rport: undefined,
+  tag: undefined,
+  expires: undefined,
+  q: undefined,
+};
+
+/** `s[a, a + lower.length)` equals `lower` (letters only) ignoring case. */
+function lettersEq(s: string, a: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) if ((s.charCodeAt(a + k) | 0x20) !== lower.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * @internal Which well-known parameter `s[a, z)` (a token) names: 1 branch, 2 received, 3 rport,
+ * 4 tag, 5 expires, 6 q, 7 lr, 8 transport, 0 another.
+ */
+function paramId(s: string, a: number, z: number): number {
+  switch (z - a) {
+    case 1:
+      return (s.charCodeAt(a) | 0x20) === 113 ? 6 : 0;
+    case 2:
+      return lettersEq(s, a, 'lr') ? 7 : 0;
+    case 3:
+      return lettersEq(s, a, 'tag') ? 4 : 0;
+    case 5:
+      return lettersEq(s, a, 'rport') ? 3 : 0;
+    case 6:
+      return lettersEq(s, a, 'branch') ? 1 : 0;
+    case 7:
+      return lettersEq(s, a, 'expires') ? 5 : 0;
+    case 8:
+      return lettersEq(s, a, 'received') ? 2 : 0;
+    case 9:
+      return lettersEq(s, a, 'transport') ? 8 : 0;
+    default:
+      return 0;
+  }
+}
+
+const PARAM_NAMES = ['', 'branch', 'received', 'rport', 'tag', 'expires', 'q', 'lr', 'transport'];
+
+/**
  * Parses `*( SEMI name [EQUAL value] )` starting at `i` into `params`; values may be tokens,
  * host-like text (IPv6 brackets included) or quoted strings (returned unquoted). Stops at the
  * end of `s`; anything that is not a parameter is an error.
  */
 export function parseParams(s: string, i: number, params: SipParams, what: string): void {
+  scanParams(s, i, params, what);
+}
+
+/**
+ * @internal {@link parseParams} that may skip building the Map (`params` null) while still
+ * validating everything and recording the well-known parameters in {@link PARAM_HITS}.
+ */
+export function scanParams(s: string, i: number, params: SipParams | null, what: string): void {
+  const hits = PARAM_HITS;
+  hits.branch = hits.received = hits.rport = hits.tag = hits.expires = hits.q = undefined;
   const n = s.length;
   for (;;) {
     i = skipWs(s, i);
@@ -154,14 +213,25 @@ export function parseParams(s: string, i: number, params: SipParams, what: strin
     if (s.charCodeAt(i) !== 59 /* ; */) throw new SipParseError('SIP_PARSE_VALUE', `unexpected character in ${what} parameters`, i);
     i = skipWs(s, i + 1);
     const ns = i;
-    while (i < n && isTokenChar(s.charCodeAt(i))) i++;
-    if (i === ns) throw new SipParseError('SIP_PARSE_VALUE', `empty ${what} parameter name`, i);
-    let upper = false;
-    for (let k = ns; k < i; k++) {
-      const c = s.charCodeAt(k);
-      if (c >= 65 && c <= 90) upper = true;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c >= 128 || TOKEN[c] !== 1) break;
+      i++;
     }
-    const name = upper ? s.slice(ns, i).toLowerCase() : s.slice(ns, i);
+    if (i === ns) throw new SipParseError('SIP_PARSE_VALUE', `empty ${what} parameter name`, i);
+    const id = paramId(s, ns, i);
+    let name = '';
+    if (params !== null || id === 0) {
+      if (id !== 0) name = PARAM_NAMES[id];
+      else {
+        let upper = false;
+        for (let k = ns; k < i; k++) {
+          const c = s.charCodeAt(k);
+          if (c >= 65 && c <= 90) upper = true;
+        }
+        name = upper ? s.slice(ns, i).toLowerCase() : s.slice(ns, i);
+      }
+    }
     i = skipWs(s, i);
     let value: string | null = null;
     if (i < n && s.charCodeAt(i) === 61 /* = */) {
@@ -177,11 +247,31 @@ export function parseParams(s: string, i: number, params: SipParams, what: strin
           if (c === 59 || c === 32 || c === 9 || c === 44 || c === 34 || c < 32 || c === 127) break;
           i++;
         }
-        if (i === vs) throw new SipParseError('SIP_PARSE_VALUE', `empty value of ${what} parameter ${name}`, i);
+        if (i === vs) throw new SipParseError('SIP_PARSE_VALUE', `empty value of ${what} parameter ${name === '' ? PARAM_NAMES[id] : name}`, i);
         value = s.slice(vs, i);
       }
     }
-    params.set(name, value);
+    switch (id) {
+      case 1:
+        hits.branch = value;
+        break;
+      case 2:
+        hits.received = value;
+        break;
+      case 3:
+        hits.rport = value;
+        break;
+      case 4:
+        hits.tag = value;
+        break;
+      case 5:
+        hits.expires = value;
+        break;
+      case 6:
+        hits.q = value;
+        break;
+    }
+    if (params !== null) params.set(name, value);
   }
 }
 

@@ -85,22 +85,34 @@ abstract class SipMessageBase {
   /** The topmost Via element (parses only that one). */
   get topVia(): SipVia | undefined {
     const h = this.headers;
-    let v = h.memoGet('via:top') as SipVia | undefined | typeof MEMO_MISS;
+    let v = h._topVia as SipVia | undefined | typeof MEMO_MISS;
     if (v === MEMO_MISS) {
       const text = h.firstByKey('via');
-      h.memoSet('via:top', (v = text === undefined ? undefined : parseVia(text)));
+      h._topVia = v = text === undefined ? undefined : parseVia(text);
     }
     return v;
   }
 
   /** From header. */
   get from(): SipNameAddr | undefined {
-    return this.nameAddr('from');
+    const h = this.headers;
+    let v = h._from as SipNameAddr | undefined | typeof MEMO_MISS;
+    if (v === MEMO_MISS) {
+      const text = h.getByKey('from');
+      h._from = v = text === undefined ? undefined : parseNameAddr(text);
+    }
+    return v;
   }
 
   /** To header. */
   get to(): SipNameAddr | undefined {
-    return this.nameAddr('to');
+    const h = this.headers;
+    let v = h._to as SipNameAddr | undefined | typeof MEMO_MISS;
+    if (v === MEMO_MISS) {
+      const text = h.getByKey('to');
+      h._to = v = text === undefined ? undefined : parseNameAddr(text);
+    }
+    return v;
   }
 
   /** Call-ID (first line). */
@@ -111,20 +123,10 @@ abstract class SipMessageBase {
   /** CSeq (first line). */
   get cseq(): SipCSeq | undefined {
     const h = this.headers;
-    let v = h.memoGet('cseq') as SipCSeq | undefined | typeof MEMO_MISS;
+    let v = h._cseq as SipCSeq | undefined | typeof MEMO_MISS;
     if (v === MEMO_MISS) {
       const text = h.getByKey('cseq');
-      h.memoSet('cseq', (v = text === undefined ? undefined : parseCSeq(text)));
-    }
-    return v;
-  }
-
-  private nameAddr(key: string): SipNameAddr | undefined {
-    const h = this.headers;
-    let v = h.memoGet(key) as SipNameAddr | undefined | typeof MEMO_MISS;
-    if (v === MEMO_MISS) {
-      const text = h.getByKey(key);
-      h.memoSet(key, (v = text === undefined ? undefined : parseNameAddr(text)));
+      h._cseq = v = text === undefined ? undefined : parseCSeq(text);
     }
     return v;
   }

@@ -7,7 +7,8 @@ import * as hv from './header-values';
 import type { SipParams } from './header-values';
 
 // Bound once: under tsx/esbuild, imported bindings are getters, which costs on every call.
-const { isTokenChar, parseParams, quote, skipQuoted, skipWs, unquote, formatParams } = hv;
+const { isTokenChar, parseParams, scanParams, quote, skipQuoted, skipWs, unquote, formatParams } = hv;
+const HITS = hv.PARAM_HITS;
 
 /** A parsed name-addr or addr-spec with its header parameters. */
 export interface SipNameAddr {
@@ -35,8 +36,56 @@ const bad = (msg: string, at: number): never => {
   throw new SipParseError('SIP_PARSE_VALUE', msg, at);
 };
 
-/** Parses one name-addr / addr-spec element (already split from its list). */
-export function parseNameAddr(text: string): SipNameAddr {
+/**
+ * A parsed name-addr. Header parameters were validated while parsing; their Map is built when
+ * `params` is first read (most readers only want the tag). `displayName` and `tag` exist as own
+ * properties only when present, as in a plain object literal.
+ */
+class SipNameAddrValue implements SipNameAddr {
+  declare readonly displayName?: string;
+  readonly uri: string;
+  declare readonly tag?: string;
+  readonly #text: string;
+  readonly #paramsAt: number;
+  #params: SipParams | undefined;
+
+  constructor(uri: string, text: string, paramsAt: number) {
+    this.uri = uri;
+    this.#text = text;
+    this.#paramsAt = paramsAt;
+  }
+
+  /** Header parameters (not URI parameters): lower-case names. */
+  get params(): SipParams {
+    let m = this.#params;
+    if (m === undefined) {
+      m = this.#params = new Map();
+      if (this.#paramsAt >= 0) parseParams(this.#text, this.#paramsAt, m, 'address');
+    }
+    return m;
+  }
+}
+
+/** A parsed Contact element (name-addr plus `star`, `expires`, `q`). */
+class SipContactValue extends SipNameAddrValue implements SipContact {
+  readonly star: boolean;
+  declare readonly expires?: number;
+  declare readonly q?: number;
+
+  constructor(uri: string, text: string, paramsAt: number, star: boolean) {
+    super(uri, text, paramsAt);
+    this.star = star;
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+// Result of the last scanAddress call besides its return value (scanning never yields).
+let scannedDisplayName: string | undefined;
+let scannedUri = '';
+
+/** Parses the address part and validates the parameters; returns where the parameters start. */
+function scanAddress(text: string): number {
   const n = text.length;
   let i = skipWs(text, 0);
   if (i >= n) bad('empty address', 0);
@@ -49,30 +98,28 @@ export function parseNameAddr(text: string): SipNameAddr {
     i = skipWs(text, end);
     if (text.charCodeAt(i) !== 60) bad('quoted display name not followed by <URI>', i);
   }
-  const lt = c0 === 34 ? i : text.indexOf('<', i);
+  const lt = c0 === 34 ? i : c0 === 60 ? i : text.indexOf('<', i);
   if (lt >= 0) {
     if (c0 !== 34 && lt > i) {
       // token display name: tokens separated by LWS
-      const dn = text.slice(i, lt);
-      let k = 0;
-      let last = 0;
-      for (; k < dn.length; k++) {
-        const c = dn.charCodeAt(k);
+      let last = i;
+      for (let k = i; k < lt; k++) {
+        const c = text.charCodeAt(k);
         if (c === 32 || c === 9) continue;
-        if (!isTokenChar(c)) bad('invalid character in display name', i + k);
+        if (!isTokenChar(c)) bad('invalid character in display name', k);
         last = k + 1;
       }
-      displayName = dn.slice(0, last);
+      displayName = text.slice(i, last);
     }
     const gt = text.indexOf('>', lt + 1);
     if (gt < 0) bad('unterminated <URI>', lt);
-    uri = text.slice(lt + 1, gt);
-    if (uri.length === 0) bad('empty URI in <>', lt);
-    for (let k = 0; k < uri.length; k++) {
-      const c = uri.charCodeAt(k);
+    if (gt === lt + 1) bad('empty URI in <>', lt);
+    for (let k = lt + 1; k < gt; k++) {
+      const c = text.charCodeAt(k);
       // LWS inside <> (RFC 4475 badaspec) or a nested '<' is not an addr-spec
-      if (c <= 32 || c === 60 || c === 34 || c === 127) bad('invalid character in <URI>', lt + 1 + k);
+      if (c <= 32 || c === 60 || c === 34 || c === 127) bad('invalid character in <URI>', k);
     }
+    uri = text.slice(lt + 1, gt);
     i = gt + 1;
   } else {
     // addr-spec: the URI ends at the first ';' (parameters then belong to the header) or LWS
@@ -87,25 +134,38 @@ export function parseNameAddr(text: string): SipNameAddr {
     uri = text.slice(us, i);
     if (uri.length === 0) bad('empty address', us);
   }
-  const params: SipParams = new Map();
-  parseParams(text, i, params, 'address');
-  const tag = params.get('tag');
-  const out: { -readonly [K in keyof SipNameAddr]: SipNameAddr[K] } = { uri, params };
-  if (displayName !== undefined) out.displayName = displayName;
+  scanParams(text, i, null, 'address');
+  scannedDisplayName = displayName;
+  scannedUri = uri;
+  return i;
+}
+
+/** Parses one name-addr / addr-spec element (already split from its list). */
+export function parseNameAddr(text: string): SipNameAddr {
+  const at = scanAddress(text);
+  const out: Mutable<SipNameAddrValue> = new SipNameAddrValue(scannedUri, text, at);
+  if (scannedDisplayName !== undefined) out.displayName = scannedDisplayName;
+  const tag = HITS.tag;
   if (typeof tag === 'string') out.tag = tag;
   return out;
 }
 
+const EXPIRES_RE = /^[0-9]{1,10}$/;
+const Q_RE = /^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$/;
+
 /** Parses one Contact element, including the `*` wildcard and the `expires`/`q` parameters. */
 export function parseContact(text: string): SipContact {
   const t = text.trim();
-  if (t === '*') return { star: true, uri: '*', params: new Map() };
-  const na = parseNameAddr(text);
-  const out: { -readonly [K in keyof SipContact]: SipContact[K] } = { ...na, star: false };
-  const exp = na.params.get('expires');
-  if (typeof exp === 'string' && /^[0-9]{1,10}$/.test(exp)) out.expires = Number(exp);
-  const q = na.params.get('q');
-  if (typeof q === 'string' && /^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$/.test(q)) out.q = Number(q);
+  if (t === '*') return new SipContactValue('*', '', -1, true);
+  const at = scanAddress(text);
+  const tag = HITS.tag;
+  const exp = HITS.expires;
+  const q = HITS.q;
+  const out: Mutable<SipContactValue> = new SipContactValue(scannedUri, text, at, false);
+  if (scannedDisplayName !== undefined) out.displayName = scannedDisplayName;
+  if (typeof tag === 'string') out.tag = tag;
+  if (typeof exp === 'string' && EXPIRES_RE.test(exp)) out.expires = Number(exp);
+  if (typeof q === 'string' && Q_RE.test(q)) out.q = Number(q);
   return out;
 }
 

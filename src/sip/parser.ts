@@ -8,6 +8,10 @@ import * as names from './header-names';
 import * as model from './message';
 import type { SipMessage } from './message';
 import { SipParseError, type SipParseErrorCode } from './parse-error';
+import { isAscii } from 'node:buffer';
+
+/** Node's own latin1 decoder on Buffer.prototype: what `toString('latin1', a, b)` calls after checking its arguments. */
+type Latin1Sliceable = { latin1Slice(start: number, end: number): string };
 
 /** Parser limits. Defaults are generous for SIP but bound the work hostile input can cause. */
 export interface SipParseLimits {
@@ -100,6 +104,8 @@ const TOKEN = new Uint8Array(256);
 for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`\'~') TOKEN[c.charCodeAt(0)] = 1;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+/** Up to this size an all-ASCII message is decoded whole instead of searching for the head's end first. */
+const WHOLE_DECODE_MAX = 8192;
 
 /** @internal Result of scanning one message. */
 export interface ScanResult {
@@ -177,11 +183,19 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
   if (p >= end) err('SIP_PARSE_EMPTY', 'no message', p);
   if (end - base > lim.maxMessageBytes && !stream) err('SIP_PARSE_LIMIT', 'message too large', base + lim.maxMessageBytes);
 
-  let dz = end < buf.length ? buf.subarray(base, end).indexOf(CRLFCRLF) : buf.indexOf(CRLFCRLF, base) - base;
-  dz = dz < 0 || base + dz + 4 > end ? end : base + dz + 4;
-  let s = buf.toString('utf8', base, dz);
-  const aligned = s.length === dz - base;
-  if (!aligned) s = buf.toString('latin1', base, dz);
+  let s: string;
+  let aligned: boolean;
+  if (end - base <= WHOLE_DECODE_MAX && base === 0 && end === buf.length && isAscii(buf)) {
+    // the usual datagram: all ASCII, so the latin1 text (a plain copy) is also the UTF-8 text
+    s = (buf as unknown as Latin1Sliceable).latin1Slice(0, end);
+    aligned = true;
+  } else {
+    let dz = end < buf.length ? buf.subarray(base, end).indexOf(CRLFCRLF) : buf.indexOf(CRLFCRLF, base) - base;
+    dz = dz < 0 || base + dz + 4 > end ? end : base + dz + 4;
+    s = buf.toString('utf8', base, dz);
+    aligned = s.length === dz - base;
+    if (!aligned) s = buf.toString('latin1', base, dz);
+  }
   const L = s.length;
   const endRel = end - base; // `end` in text coordinates (L when the text runs to the end)
 

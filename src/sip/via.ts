@@ -7,6 +7,8 @@ import * as uri from './uri';
 // Bound once: under tsx/esbuild, imported bindings are getters, which costs on every call.
 const isTokenChar = hv.isTokenChar;
 const parseParams = hv.parseParams;
+const scanParams = hv.scanParams;
+const HITS = hv.PARAM_HITS;
 const skipWs = hv.skipWs;
 const isValidHost = uri.isValidHost;
 
@@ -56,12 +58,73 @@ function transportName(t: string): string {
   }
 }
 
+/** Transport token `text[a, z)` as an interned constant for UDP/TCP/TLS in upper case, without slicing. */
+function transportAt(text: string, a: number, z: number): string {
+  if (z - a === 3) {
+    const c0 = text.charCodeAt(a);
+    const c1 = text.charCodeAt(a + 1);
+    const c2 = text.charCodeAt(a + 2);
+    if (c0 === 85 && c1 === 68 && c2 === 80) return 'UDP';
+    if (c0 === 84 && c2 === 80 && c1 === 67) return 'TCP';
+    if (c0 === 84 && c1 === 76 && c2 === 83) return 'TLS';
+  }
+  return transportName(text.slice(a, z));
+}
+
+/**
+ * A parsed Via element. The parameters were fully validated while parsing; their Map is only
+ * built when `params` is first read, since most readers want just branch/received/rport.
+ */
+class SipViaElement implements SipVia {
+  readonly protocol: string;
+  readonly transport: string;
+  readonly host: string;
+  readonly port: number | undefined;
+  readonly branch: string | undefined;
+  readonly received: string | undefined;
+  readonly rport: number | true | undefined;
+  readonly #text: string;
+  readonly #paramsAt: number;
+  #params: SipParams | undefined;
+
+  constructor(protocol: string, transport: string, host: string, port: number | undefined, branch: string | undefined, received: string | undefined, rport: number | true | undefined, text: string, paramsAt: number) {
+    this.protocol = protocol;
+    this.transport = transport;
+    this.host = host;
+    this.port = port;
+    this.branch = branch;
+    this.received = received;
+    this.rport = rport;
+    this.#text = text;
+    this.#paramsAt = paramsAt;
+  }
+
+  /** All parameters (including branch/received/rport), lower-case names. */
+  get params(): SipParams {
+    let m = this.#params;
+    if (m === undefined) {
+      m = this.#params = new Map();
+      parseParams(this.#text, this.#paramsAt, m, 'Via');
+    }
+    return m;
+  }
+}
+
 /** Parses a single Via element (one item of the comma-separated list). */
 export function parseVia(text: string): SipVia {
   const n = text.length;
   let i = skipWs(text, 0);
   let protocol: string;
-  if (text.startsWith('SIP/2.0/', i)) {
+  if (
+    text.charCodeAt(i) === 83 &&
+    text.charCodeAt(i + 1) === 73 &&
+    text.charCodeAt(i + 2) === 80 &&
+    text.charCodeAt(i + 3) === 47 &&
+    text.charCodeAt(i + 4) === 50 &&
+    text.charCodeAt(i + 5) === 46 &&
+    text.charCodeAt(i + 6) === 48 &&
+    text.charCodeAt(i + 7) === 47
+  ) {
     protocol = 'SIP/2.0';
     i += 8;
   } else {
@@ -83,7 +146,7 @@ export function parseVia(text: string): SipVia {
   const t0 = i;
   i = token(text, i);
   if (i === t0) bad('missing Via transport', i);
-  const transport = transportName(text.slice(t0, i));
+  const transport = transportAt(text, t0, i);
   const afterTransport = i;
   i = skipWs(text, i);
   if (i === afterTransport || i >= n) bad('missing Via sent-by', i);
@@ -121,19 +184,25 @@ export function parseVia(text: string): SipVia {
     }
     if (port > 65535) bad('Via port out of range', portStart);
   }
-  const params: SipParams = new Map();
-  parseParams(text, i, params, 'Via');
-  const branch = params.get('branch');
+  scanParams(text, i, null, 'Via');
+  const branch = HITS.branch;
   if (branch === null) bad('Via branch without value', h0);
-  const received = params.get('received');
+  const received = HITS.received;
   let rport: number | true | undefined;
-  const r = params.get('rport');
+  const r = HITS.rport;
   if (r === null) rport = true;
   else if (r !== undefined) {
-    rport = r.length > 0 && r.length <= 5 ? Number(r) : NaN;
-    if (!Number.isInteger(rport) || rport > 65535 || r.charCodeAt(0) < 48 || r.charCodeAt(0) > 57) bad('invalid rport', h0);
+    // digits read directly; anything else keeps the older Number() reading (e.g. `1e3`)
+    let v = r.length > 0 && r.length <= 5 ? 0 : NaN;
+    for (let k = 0; k < r.length && v >= 0; k++) {
+      const d = r.charCodeAt(k) - 48;
+      v = d < 0 || d > 9 ? -1 : v * 10 + d;
+    }
+    if (v < 0) v = Number(r);
+    if (!Number.isInteger(v) || v > 65535 || r.charCodeAt(0) < 48 || r.charCodeAt(0) > 57) bad('invalid rport', h0);
+    rport = v;
   }
-  return { protocol, transport, host, port, branch, received: received ?? undefined, rport, params };
+  return new SipViaElement(protocol, transport, host, port, branch, received ?? undefined, rport, text, i);
 }
 
 /** Formats a Via element: `SIP/2.0/UDP host:port;branch=…;rport`. */
