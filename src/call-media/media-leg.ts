@@ -1,0 +1,620 @@
+import { EventEmitter } from 'node:events';
+import { Resampler } from '../audio/resampler';
+import { StereoRecorder } from '../audio/stereo-recorder';
+import { readWavFile } from '../audio/wav-reader';
+import { wavToMonoPcm } from '../audio/resampler';
+import { WavWriter } from '../audio/wav-writer';
+import { systemClock, type Clock, type TimerHandle } from '../clock';
+import type { SpeechSegment } from '../metrics/types';
+import type { Codec } from '../rtp/codecs/codec';
+import { createCodec, isCodecSupported } from '../rtp/codecs/registry';
+import { isOpusAvailable } from '../rtp/codecs/opus';
+import type { Pacer } from '../rtp/pacer';
+import { sharedRtpPortPool, type RtpPortAllocation, type RtpPortPool } from '../rtp/port-pool';
+import { RtpSession, type RtpAudioFrame, type RtpDtmfEvent, type RtpSentFrame, type RtpSessionStats } from '../rtp/session';
+import { createAnswer, processAnswer, type SdpNegotiatedMedia } from '../sdp/answer';
+import type { SdpCodecSpec } from '../sdp/local-description';
+import { createOffer } from '../sdp/offer';
+import { serializeSdp } from '../sdp/serializer';
+import type { Sdp } from '../sdp/model';
+import { MediaLegError } from './errors';
+import { RemoteSpeechTracker, type RemoteSpeechTrackerOptions } from './speech-tracker';
+
+/** Which party this leg plays: the caller's leg records itself left, the agent's right. */
+export type MediaLegSide = 'caller' | 'agent';
+
+/** Options of {@link MediaLeg.create}. */
+export interface MediaLegOptions {
+  /** Local RTP bind address (default `127.0.0.1`). */
+  address?: string;
+  /** Address to write in SDP `c=` instead of the bound one (NAT). */
+  advertisedAddress?: string;
+  /** Codec preference, best first (default `['PCMU', 'PCMA']`); Opus is dropped when its WASM is unavailable. telephone-event is always offered. */
+  codecs?: ReadonlyArray<string | SdpCodecSpec>;
+  /** Where RTP ports come from (default the process-wide pool). */
+  portPool?: RtpPortPool;
+  /** Shared RTP scheduler (default the process-wide pacer). Must run on `clock`. */
+  pacer?: Pacer;
+  /** Monotonic clock (default the system clock). */
+  clock?: Clock;
+  /** This leg's party (default `caller`): decides the recording's channel order. */
+  side?: MediaLegSide;
+  /** Write a stereo WAV here (caller left, agent right, one clock). */
+  recordPath?: string;
+  /** Recording sample rate (default: the first negotiated codec's sample rate). */
+  recordSampleRate?: number;
+  /** Accept RTP from wherever the first valid packet comes (NAT); default `sdp` (exactly the SDP address). */
+  latch?: 'sdp' | 'first-source';
+  /** RTCP report interval (ms, default 5000). */
+  rtcpIntervalMs?: number;
+  /** Far-end speech detection tuning. */
+  speech?: RemoteSpeechTrackerOptions;
+  /** Clock time (ms) that is t = 0 of the recording and of every event (default: creation). Can be set later with {@link MediaLeg.origin}. */
+  origin?: number;
+}
+
+/** One received frame, for live consumers. */
+export interface MediaLegAudioEvent {
+  /** Decoded mono PCM (a copy the listener may keep). */
+  pcm: Int16Array;
+  sampleRate: number;
+  /** ms since the origin. */
+  t: number;
+  kind: RtpAudioFrame['kind'];
+}
+
+/** One frame we sent. */
+export interface MediaLegSentEvent {
+  /** The PCM sent (valid only during the listener call). */
+  pcm: Int16Array;
+  sampleRate: number;
+  t: number;
+  silence: boolean;
+}
+
+/** A DTMF digit the far end sent. */
+export interface MediaLegDtmfEvent {
+  digit: string;
+  /** ms since the origin when it started. */
+  t: number;
+  durationMs: number;
+}
+
+/** Result of {@link MediaLeg.waitForRemoteSpeech}. */
+export interface RemoteSpeechWait {
+  /** The far end spoke (and then stayed quiet for the requested time). */
+  heard: boolean;
+  /** The timeout passed first. */
+  timedOut: boolean;
+  /** ms since the origin when the wait ended. */
+  t: number;
+  /** The last speech segment heard, if any. */
+  segment?: SpeechSegment;
+}
+
+/** Events of a {@link MediaLeg}. */
+export type MediaLegEvents = {
+  /** Media started (or restarted with another codec) after offer/answer. */
+  started: [negotiated: SdpNegotiatedMedia];
+  /** A received frame, once per ptime after the first packet. */
+  audio: [event: MediaLegAudioEvent];
+  /** A frame we sent. */
+  sent: [event: MediaLegSentEvent];
+  /** A DTMF digit ended. */
+  dtmf: [event: MediaLegDtmfEvent];
+  /** Milestones, ms since the origin. */
+  'first-rtp-sent': [t: number];
+  'first-rtp-received': [t: number];
+  /** A confirmed speech segment of the far end (ms since the origin); the first one is the first-speech milestone. */
+  'remote-speech': [segment: SpeechSegment];
+  /** Non-fatal problems (socket errors, decode errors). */
+  warning: [error: Error];
+  closed: [];
+};
+
+interface PlayWaiter {
+  end: number;
+  resolve: () => void;
+}
+
+/**
+ * Ports held for the whole leg: every RTP session of the leg (a re-INVITE may change the codec)
+ * runs on them, and only {@link MediaLeg.close} gives them back.
+ */
+function heldPool(alloc: RtpPortAllocation): RtpPortPool {
+  const lease: RtpPortAllocation = {
+    address: alloc.address,
+    port: alloc.port,
+    rtpSocket: alloc.rtpSocket,
+    rtcpSocket: alloc.rtcpSocket,
+    release: async () => {
+      // a closed session leaves its handlers behind: drop them, keep a harmless error sink
+      for (const s of [alloc.rtpSocket, alloc.rtcpSocket]) {
+        if (!s) continue;
+        s.removeAllListeners('message');
+        s.removeAllListeners('error');
+        s.on('error', () => undefined);
+      }
+    },
+  };
+  // RtpSession.open only calls allocate(); the pool class has private state, hence the cast
+  return { allocate: async () => lease } as unknown as RtpPortPool;
+}
+
+function usableCodecs(list: ReadonlyArray<string | SdpCodecSpec>): Array<string | SdpCodecSpec> {
+  return list.filter((c) => {
+    const name = typeof c === 'string' ? c : c.name;
+    if (!isCodecSupported(name)) return false;
+    return name.toLowerCase() !== 'opus' || isOpusAvailable();
+  });
+}
+
+/**
+ * The media half of a call, without SIP: SDP offer/answer, one RTP stream on held ports (RTP
+ * never stops: silence when nothing plays), playback (WAV files resampled to the codec, live
+ * PCM, silence, RFC 4733 DTMF), far-end speech detection, and a two-channel recording on one
+ * clock (caller as sent left, agent as received right — or the mirror for an agent's leg).
+ *
+ * ```ts
+ * const leg = await MediaLeg.create({ codecs: ['PCMU'], recordPath: 'call.wav' });
+ * const offer = leg.createOffer();            // put in the INVITE
+ * await leg.applyAnswer(answerSdp);           // from the 183/200: RTP starts
+ * await leg.playFile('question.wav');
+ * await leg.waitForRemoteSpeech({ thenSilenceMs: 800, timeoutMs: 10_000 });
+ * await leg.close();
+ * ```
+ * Used by the Caller and the TestAgent alike (an agent calls {@link answerOffer} instead).
+ */
+export class MediaLeg extends EventEmitter<MediaLegEvents> {
+  /** Local RTP address and port (RTCP on port + 1). */
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** This leg's party. */
+  readonly side: MediaLegSide;
+  private readonly options: MediaLegOptions;
+  private readonly clock: Clock;
+  private readonly ports: RtpPortAllocation;
+  private readonly pool: RtpPortPool;
+  private readonly codecPrefs: Array<string | SdpCodecSpec>;
+  private session: RtpSession | null = null;
+  private starting: Promise<void> = Promise.resolve();
+  private current: SdpNegotiatedMedia | null = null;
+  private localSdp: Sdp | null = null;
+  private offerSdp: Sdp | null = null;
+  private originMs: number;
+  private recorder: StereoRecorder | null = null;
+  private recordRate = 0;
+  private readonly toRecord: { sent: Resampler | null; received: Resampler | null } = { sent: null, received: null };
+  private tracker: RemoteSpeechTracker | null = null;
+  private playoutLagMs = Infinity;
+  private firstSentAt: number | null = null;
+  private firstReceivedAt: number | null = null;
+  private enqueued = 0;
+  private sentSamples = 0;
+  private waiters: PlayWaiter[] = [];
+  private speechWaits = new Set<() => void>();
+  private closing: Promise<void> | null = null;
+  private readonly sessionStatsLog: RtpSessionStats[] = [];
+
+  private constructor(options: MediaLegOptions, ports: RtpPortAllocation) {
+    super();
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.ports = ports;
+    this.pool = heldPool(ports);
+    this.localAddress = ports.address;
+    this.localPort = ports.port;
+    this.side = options.side ?? 'caller';
+    this.originMs = options.origin ?? this.clock.now();
+    this.codecPrefs = usableCodecs(options.codecs ?? ['PCMU', 'PCMA']);
+    if (this.codecPrefs.length === 0) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'none of the requested codecs is available');
+  }
+
+  /**
+   * Binds an RTP/RTCP port pair. Nothing is sent until a remote description is applied.
+   * @throws {@link MediaLegError} `MEDIA_BAD_ARGUMENT` when no requested codec is usable; port pool errors.
+   */
+  static async create(options: MediaLegOptions = {}): Promise<MediaLeg> {
+    if (usableCodecs(options.codecs ?? ['PCMU', 'PCMA']).length === 0) {
+      throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'none of the requested codecs is available');
+    }
+    const pool = options.portPool ?? sharedRtpPortPool();
+    const ports = await pool.allocate({ address: options.address ?? '127.0.0.1', rtcp: true });
+    return new MediaLeg(options, ports);
+  }
+
+  /** Clock time (ms) of t = 0 for every event and the recording. */
+  get origin(): number {
+    return this.originMs;
+  }
+
+  set origin(v: number) {
+    if (this.session) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'the origin cannot move once media runs');
+    this.originMs = v;
+  }
+
+  /** The negotiated stream, once offer/answer completed. */
+  get negotiated(): SdpNegotiatedMedia | null {
+    return this.current;
+  }
+
+  /** The codec names we offer/accept, in preference order. */
+  get codecs(): ReadonlyArray<string | SdpCodecSpec> {
+    return this.codecPrefs;
+  }
+
+  /** True once RTP is running. */
+  get started(): boolean {
+    return this.session !== null;
+  }
+
+  /** ms since the origin, now. */
+  now(): number {
+    return this.clock.now() - this.originMs;
+  }
+
+  /** First RTP sent / received, ms since the origin (null until then). */
+  get milestones(): { firstRtpSent: number | null; firstRtpReceived: number | null; firstRemoteSpeech: number | null } {
+    const s = this.finishedSpeech[0] ?? this.tracker?.segments[0];
+    return { firstRtpSent: this.firstSentAt, firstRtpReceived: this.firstReceivedAt, firstRemoteSpeech: s ? s.startMs : null };
+  }
+
+  /** Speech segments of the far end heard so far (ms since the origin). */
+  get remoteSpeech(): SpeechSegment[] {
+    return [...this.finishedSpeech, ...(this.tracker?.segments ?? [])];
+  }
+
+  private finishedSpeech: SpeechSegment[] = [];
+
+  /** The recording's path once it was opened (at the first media start). */
+  get recordingPath(): string | null {
+    return this.recorder ? (this.options.recordPath ?? null) : null;
+  }
+
+  /** Sample rate of the recording (0 when none). */
+  get recordingSampleRate(): number {
+    return this.recordRate;
+  }
+
+  // ---- offer/answer -----------------------------------------------------------------------
+
+  /** Builds our SDP offer (a re-offer keeps the session id and bumps the version). */
+  createOffer(): string {
+    this.checkOpen();
+    const sdp = createOffer({
+      address: this.options.advertisedAddress ?? this.localAddress,
+      port: this.localPort,
+      codecs: this.codecPrefs,
+      ...(this.localSdp ? { previous: this.localSdp } : {}),
+    });
+    this.localSdp = sdp;
+    this.offerSdp = sdp;
+    return serializeSdp(sdp);
+  }
+
+  /**
+   * Applies the answer to our offer (from a 183 or the 2xx) and starts — or updates — RTP.
+   * @throws `SdpStreamRejectedError` / `SdpCodecMismatchError` (codec mismatch), `SdpParseError`,
+   *   {@link MediaLegError} `MEDIA_NOT_STARTED` when no offer was made.
+   */
+  async applyAnswer(answer: string | Uint8Array): Promise<SdpNegotiatedMedia> {
+    this.checkOpen();
+    if (!this.offerSdp) throw new MediaLegError('MEDIA_NOT_STARTED', 'no offer was made');
+    const negotiated = processAnswer(this.offerSdp, answer);
+    await this.apply(negotiated);
+    return negotiated;
+  }
+
+  /**
+   * Answers the far end's offer (an incoming INVITE, or a re-INVITE in the call) and starts or
+   * updates RTP. Returns the answer SDP.
+   * @throws {@link MediaLegError} `MEDIA_NO_COMMON_CODEC` (answer 488), `SdpParseError`.
+   */
+  async answerOffer(offer: string | Uint8Array): Promise<{ sdp: string; negotiated: SdpNegotiatedMedia }> {
+    this.checkOpen();
+    const r = createAnswer(offer, {
+      address: this.options.advertisedAddress ?? this.localAddress,
+      port: this.localPort,
+      codecs: this.codecPrefs,
+      order: 'local',
+      ...(this.localSdp ? { previous: this.localSdp } : {}),
+    });
+    if (!r.negotiated) throw new MediaLegError('MEDIA_NO_COMMON_CODEC', 'the offer has no audio codec we support');
+    this.localSdp = r.answer;
+    await this.apply(r.negotiated);
+    return { sdp: r.text, negotiated: r.negotiated };
+  }
+
+  private apply(n: SdpNegotiatedMedia): Promise<void> {
+    this.starting = this.starting.then(() => this.applyNow(n));
+    return this.starting;
+  }
+
+  private async applyNow(n: SdpNegotiatedMedia): Promise<void> {
+    if (this.closing) return;
+    const prev = this.current;
+    this.current = n;
+    const remote = { address: n.remoteAddress, port: n.remotePort, rtcpPort: n.remoteRtcpPort };
+    const hold = n.remoteAddress === '0.0.0.0' || n.remoteAddress === '::';
+    const same =
+      this.session &&
+      prev &&
+      prev.codec === n.codec &&
+      prev.payloadType === n.payloadType &&
+      prev.ptime === n.ptime &&
+      prev.dtmfPayloadType === n.dtmfPayloadType;
+    if (same && this.session) {
+      if (!hold && (prev!.remoteAddress !== n.remoteAddress || prev!.remotePort !== n.remotePort)) this.session.setRemote(remote);
+      return;
+    }
+    if (this.session) {
+      const old = this.session;
+      this.session = null;
+      this.sessionStatsLog.push(old.stats());
+      old.clearAudio();
+      this.releaseWaiters();
+      await old.close();
+    }
+    const codec = this.makeCodec(n);
+    const decoder = this.makeCodec(n);
+    const session = await RtpSession.open({
+      codec,
+      receiveCodec: decoder,
+      address: this.localAddress,
+      portPool: this.pool,
+      ...(hold ? {} : { remote }),
+      latch: this.options.latch ?? 'sdp',
+      ...(n.dtmfPayloadType !== undefined ? { telephoneEventPayloadType: n.dtmfPayloadType } : {}),
+      ...(this.options.pacer ? { pacer: this.options.pacer } : {}),
+      clock: this.clock,
+      ...(this.options.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: this.options.rtcpIntervalMs } : {}),
+    });
+    if (this.closing) {
+      await session.close();
+      return;
+    }
+    this.session = session;
+    this.enqueued = 0;
+    this.sentSamples = 0;
+    this.openRecording(codec.sampleRate);
+    if (!this.tracker || this.tracker.sampleRate !== codec.sampleRate) {
+      if (this.tracker) this.finishedSpeech.push(...this.tracker.segments, ...this.tracker.end());
+      this.tracker = new RemoteSpeechTracker(codec.sampleRate, this.options.speech);
+    }
+    session.on('sent', (f) => this.onSent(f));
+    session.on('audio', (f) => this.onAudio(f));
+    session.on('dtmf', (e) => this.onDtmf(e));
+    session.on('warning', (e) => {
+      if (this.listenerCount('warning') > 0) this.emit('warning', e);
+    });
+    this.emit('started', n);
+  }
+
+  private makeCodec(n: SdpNegotiatedMedia): Codec {
+    return createCodec(n.codec, { payloadType: n.payloadType, ptimeMs: n.ptime, channels: 1 });
+  }
+
+  private openRecording(codecRate: number): void {
+    if (!this.options.recordPath) return;
+    if (!this.recorder) {
+      this.recordRate = this.options.recordSampleRate ?? codecRate;
+      this.recorder = new StereoRecorder(WavWriter.open(this.options.recordPath, { sampleRate: this.recordRate, channels: 2 }));
+    }
+    this.toRecord.sent = codecRate === this.recordRate ? null : new Resampler(codecRate, this.recordRate);
+    this.toRecord.received = codecRate === this.recordRate ? null : new Resampler(codecRate, this.recordRate);
+  }
+
+  // ---- media events -------------------------------------------------------------------------
+
+  private onSent(f: RtpSentFrame): void {
+    const t = f.time - this.originMs;
+    if (this.firstSentAt === null && this.session) {
+      const first = this.session.stats().sent.firstPacketTime;
+      if (first !== null) {
+        this.firstSentAt = first - this.originMs;
+        this.emit('first-rtp-sent', this.firstSentAt);
+      }
+    }
+    if (!f.silence) {
+      this.sentSamples = Math.min(this.enqueued, this.sentSamples + f.pcm.length);
+      while (this.waiters.length > 0 && this.waiters[0].end <= this.sentSamples) this.waiters.shift()!.resolve();
+    }
+    this.record(this.side === 'caller' ? 'caller' : 'agent', f.pcm, t, 'sent');
+    if (this.listenerCount('sent') > 0) this.emit('sent', { pcm: f.pcm, sampleRate: f.sampleRate, t, silence: f.silence });
+  }
+
+  private onAudio(f: RtpAudioFrame): void {
+    if (f.kind === 'frame' && f.arrivalTime !== undefined) this.playoutLagMs = Math.min(this.playoutLagMs, f.time - f.arrivalTime);
+    // place audio at (about) its arrival, not its playout: the jitter buffer's fixed delay is no part of the far end's timing
+    const lag = Number.isFinite(this.playoutLagMs) ? this.playoutLagMs : 0;
+    const t = f.time - lag - this.originMs;
+    if (this.firstReceivedAt === null) {
+      const first = this.session?.stats().received.firstPacketTime ?? f.arrivalTime ?? f.time;
+      this.firstReceivedAt = first - this.originMs;
+      this.emit('first-rtp-received', this.firstReceivedAt);
+    }
+    const mono = f.channels === 1 ? f.pcm : downmix(f.pcm, f.channels);
+    this.record(this.side === 'caller' ? 'agent' : 'caller', mono, t, 'received');
+    if (this.tracker) {
+      for (const s of this.tracker.push(mono, t)) this.emit('remote-speech', s);
+      for (const wake of [...this.speechWaits]) wake();
+    }
+    if (this.listenerCount('audio') > 0) this.emit('audio', { pcm: mono, sampleRate: f.sampleRate, t, kind: f.kind });
+  }
+
+  private onDtmf(e: RtpDtmfEvent): void {
+    if (e.digit === null) return;
+    this.emit('dtmf', { digit: e.digit, t: e.startTime - this.originMs, durationMs: e.durationMs });
+  }
+
+  private record(channel: 'caller' | 'agent', pcm: Int16Array, t: number, dir: 'sent' | 'received'): void {
+    if (!this.recorder || t < 0) return;
+    const rs = this.toRecord[dir];
+    const out = rs ? rs.process(pcm) : pcm;
+    try {
+      this.recorder.add(channel, out, t);
+    } catch (e) {
+      if (this.listenerCount('warning') > 0) this.emit('warning', e as Error);
+    }
+  }
+
+  // ---- playback -----------------------------------------------------------------------------
+
+  private requireSession(): RtpSession {
+    this.checkOpen();
+    if (!this.session) throw new MediaLegError('MEDIA_NOT_STARTED', 'media has not started (no remote description yet)');
+    return this.session;
+  }
+
+  /**
+   * Queues mono PCM at `sampleRate` (resampled to the codec) behind what is queued; resolves
+   * once its last sample was sent (or when playback is cleared or the leg closes).
+   */
+  playPcm(pcm: Int16Array, sampleRate: number): Promise<void> {
+    const session = this.requireSession();
+    if (!(pcm instanceof Int16Array)) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'pcm must be an Int16Array');
+    if (!Number.isInteger(sampleRate) || sampleRate < 1000 || sampleRate > 192000) {
+      throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'sampleRate must be an integer between 1000 and 192000');
+    }
+    const rate = session.codec.sampleRate;
+    const data = sampleRate === rate ? pcm.slice() : wavToMonoPcm({ samples: pcm, channels: 1, sampleRate }, rate);
+    if (data.length === 0) return Promise.resolve();
+    session.sendAudio(data);
+    this.enqueued += data.length;
+    const end = this.enqueued;
+    return new Promise((resolve) => this.waiters.push({ end, resolve }));
+  }
+
+  /** Plays a WAV file (any rate, mono or stereo: downmixed and resampled to the codec). */
+  async playFile(path: string): Promise<void> {
+    const session = this.requireSession();
+    const wav = await readWavFile(path);
+    if (this.session !== session) return;
+    await this.playPcm(wavToMonoPcm(wav, session.codec.sampleRate), session.codec.sampleRate);
+  }
+
+  /** Queues `ms` of silence (RTP keeps flowing); resolves when it has been sent. */
+  silence(ms: number): Promise<void> {
+    const session = this.requireSession();
+    if (!(Number.isFinite(ms) && ms >= 0 && ms <= 3_600_000)) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'silence must be 0-3600000 ms');
+    const n = Math.round((ms * session.codec.sampleRate) / 1000);
+    return n === 0 ? Promise.resolve() : this.playPcm(new Int16Array(n), session.codec.sampleRate);
+  }
+
+  /** Drops queued audio (barge-in); pending playbacks resolve. */
+  clearPlayback(): void {
+    this.session?.clearAudio();
+    this.releaseWaiters();
+  }
+
+  /** Milliseconds of audio still queued. */
+  get queuedMs(): number {
+    return this.session?.queuedMs ?? 0;
+  }
+
+  /** Sends RFC 4733 DTMF (pauses audio meanwhile). Rejects without a negotiated telephone-event. */
+  sendDtmf(digits: string, options?: { toneMs?: number; gapMs?: number }): Promise<void> {
+    return this.requireSession().sendDtmf(digits, options ?? {});
+  }
+
+  private releaseWaiters(): void {
+    this.enqueued = this.sentSamples = 0;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const x of w) x.resolve();
+  }
+
+  // ---- far-end speech ---------------------------------------------------------------------
+
+  /**
+   * Waits until the far end has spoken (a speech segment ending after this call) and then been
+   * quiet for `thenSilenceMs`, or until `timeoutMs`. Never rejects; an abort resolves `heard: false`.
+   */
+  waitForRemoteSpeech(options: { thenSilenceMs?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RemoteSpeechWait> {
+    const thenSilence = options.thenSilenceMs ?? 800;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const since = this.now();
+    return new Promise((resolve) => {
+      let timer: TimerHandle | undefined;
+      const done = (r: Omit<RemoteSpeechWait, 't'>): void => {
+        this.speechWaits.delete(check);
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve({ ...r, t: this.now() });
+      };
+      const check = (): void => {
+        if (this.closing) return done({ heard: false, timedOut: false });
+        const segs = this.tracker?.segments ?? [];
+        const last = segs.length > 0 ? segs[segs.length - 1] : undefined;
+        if (!last || last.endMs <= since) return;
+        const quietSince = Math.max(last.endMs, this.tracker!.lastLoudMs);
+        if (this.tracker!.lastFedMs - quietSince >= thenSilence) done({ heard: true, timedOut: false, segment: last });
+      };
+      const onAbort = (): void => done({ heard: false, timedOut: false });
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      timer = this.clock.setTimeout(() => {
+        timer = undefined;
+        const segs = this.tracker?.segments ?? [];
+        const last = segs.length > 0 ? segs[segs.length - 1] : undefined;
+        done(last && last.endMs > since ? { heard: false, timedOut: true, segment: last } : { heard: false, timedOut: true });
+      }, timeoutMs);
+      this.speechWaits.add(check);
+    });
+  }
+
+  // ---- stats / close ----------------------------------------------------------------------
+
+  /** RTP statistics of the running (or last) session; null before media started. */
+  stats(): RtpSessionStats | null {
+    if (this.session) return this.session.stats();
+    return this.sessionStatsLog.length > 0 ? this.sessionStatsLog[this.sessionStatsLog.length - 1] : null;
+  }
+
+  /**
+   * Stops RTP (RTCP BYE), finalises the recording, returns the ports. Pending playbacks and
+   * waits resolve. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      await this.starting.catch(() => undefined);
+      const s = this.session;
+      if (s) {
+        this.sessionStatsLog.push(s.stats());
+        this.session = null;
+        await s.close();
+      }
+      this.releaseWaiters();
+      for (const wake of [...this.speechWaits]) wake();
+      if (this.tracker) {
+        for (const seg of this.tracker.end()) this.emit('remote-speech', seg);
+      }
+      if (this.recorder) {
+        try {
+          this.recorder.close();
+        } catch (e) {
+          if (this.listenerCount('warning') > 0) this.emit('warning', e as Error);
+        }
+      }
+      await this.ports.release();
+      this.emit('closed');
+    })();
+    return this.closing;
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw new MediaLegError('MEDIA_CLOSED', 'the media leg is closed');
+  }
+}
+
+function downmix(pcm: Int16Array, channels: number): Int16Array {
+  const n = Math.floor(pcm.length / channels);
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < channels; c++) s += pcm[i * channels + c];
+    out[i] = Math.round(s / channels);
+  }
+  return out;
+}

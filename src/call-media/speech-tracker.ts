@@ -1,0 +1,70 @@
+/**
+ * Follows the far end's speech on the received channel for "wait until the other side has
+ * spoken and then stayed quiet" and for the first-speech milestone. Onsets and offsets come
+ * from the energy + periodicity VAD of src/metrics (robust on coded audio); because the VAD
+ * confirms a segment only after its offset, a plain energy gate adds "is it loud right now",
+ * so that speech resuming inside the silence window is noticed at once.
+ */
+import { VoiceActivityDetector, type VadOptions } from '../metrics/vad';
+import type { SpeechSegment } from '../metrics/types';
+
+/** Options of {@link RemoteSpeechTracker}. */
+export interface RemoteSpeechTrackerOptions {
+  /** Frames louder than this (dBFS RMS) count as "sound right now". Default −45. */
+  loudDbfs?: number;
+  /** VAD tuning. */
+  vad?: VadOptions;
+}
+
+function rmsDbfs(pcm: Int16Array): number {
+  if (pcm.length === 0) return -Infinity;
+  let sum = 0;
+  for (let i = 0; i < pcm.length; i++) sum += pcm[i] * pcm[i];
+  return 10 * Math.log10(sum / pcm.length / (32768 * 32768) + 1e-20);
+}
+
+/** Speech segments of the received audio, on the call's timeline (ms). */
+export class RemoteSpeechTracker {
+  readonly sampleRate: number;
+  /** Confirmed segments so far, ms on the call timeline. */
+  readonly segments: SpeechSegment[] = [];
+  /** End (ms) of the latest frame louder than the gate. */
+  lastLoudMs = -Infinity;
+  /** End (ms) of the latest audio fed. */
+  lastFedMs = -Infinity;
+  private readonly vad: VoiceActivityDetector;
+  private readonly loudDbfs: number;
+  private baseMs: number | null = null;
+  private ended = false;
+
+  constructor(sampleRate: number, options: RemoteSpeechTrackerOptions = {}) {
+    this.sampleRate = sampleRate;
+    this.vad = new VoiceActivityDetector(sampleRate, options.vad);
+    this.loudDbfs = options.loudDbfs ?? -45;
+  }
+
+  /** Feeds one contiguous frame that starts at `atMs`; returns segments confirmed by it. */
+  push(pcm: Int16Array, atMs: number): SpeechSegment[] {
+    if (this.ended) return [];
+    if (this.baseMs === null) this.baseMs = atMs;
+    const endMs = atMs + (pcm.length * 1000) / this.sampleRate;
+    if (rmsDbfs(pcm) > this.loudDbfs) this.lastLoudMs = endMs;
+    this.lastFedMs = endMs;
+    this.vad.push(pcm);
+    return this.collect(this.vad.takeSegments());
+  }
+
+  /** Flushes the VAD (end of the call); returns the last segments. */
+  end(): SpeechSegment[] {
+    if (this.ended) return [];
+    this.ended = true;
+    return this.collect(this.vad.end());
+  }
+
+  private collect(raw: SpeechSegment[]): SpeechSegment[] {
+    const base = this.baseMs ?? 0;
+    const out = raw.map((s) => ({ startMs: s.startMs + base, endMs: s.endMs + base }));
+    this.segments.push(...out);
+    return out;
+  }
+}
