@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { CallOutcome, CallResult } from '../caller/result';
 import { buildTestHeaders, parseTestHeaderLine, type TestProfile } from '../headers';
 import { formatLoadSummary, readJsonLines, runLoad, runShardedLoad, type LoadSummary } from '../load';
-import { openLoadCaller, type LoadCallTemplate } from '../load/caller-start';
+import { openLoadCaller, type LoadCallerFactory, type LoadCallTemplate } from '../load/caller-start';
 import type { LoadStarter } from '../load/starter';
 import { uuidV4 } from '../random';
 import { toJUnit } from '../report/junit';
@@ -37,6 +37,8 @@ export interface LoadCommandIo {
   cwd?: string;
   /** Progress refresh periods (ms), for tests. */
   progressIntervals?: { tty?: number; plain?: number };
+  /** Builds the Caller (default: src/caller's `Caller`); single-thread runs only. */
+  createCaller?: LoadCallerFactory;
 }
 
 const CALLER_STARTER_MODULE = join(__dirname, '..', 'load', `caller-start${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
@@ -89,13 +91,14 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
   if (!OUTCOMES.includes(expect)) throw new UsageError(`--expect: one of ${OUTCOMES.join(', ')}`);
   const profile = o.profilePath ? readProfile(resolve(cwd, o.profilePath)) : undefined;
   const headers: Record<string, string> = {};
-  for (const line of o.headers) {
-    const [name, value] = parseTestHeaderLine(line);
-    headers[name] = value;
-  }
   // One run id for the whole load run (every call carries it); result ids are per call.
   const runId = o.runId ?? uuidV4();
   try {
+    for (const line of o.headers) {
+      const [name, value] = parseTestHeaderLine(line);
+      if (Object.keys(headers).some((k) => k.toLowerCase() === name.toLowerCase())) throw new UsageError(`-H: header ${name} given twice`);
+      headers[name] = value;
+    }
     buildTestHeaders({ runId, scenarioId: o.scenarioId, resultId: o.resultId ?? 'check' }, profile ?? null, headers);
   } catch (err) {
     if (err instanceof SipprobeError) throw new UsageError(err.message);
@@ -149,7 +152,7 @@ export async function runLoadCommand(options: LoadCommandRunOptions, io: LoadCom
   const plan = { calls: options.calls, concurrency: Math.min(options.concurrency, options.calls), ratePerSec: options.rate, rampMs: options.rampMs };
   const workers = Math.min(options.workers ?? 1, options.calls);
   // With workers, each opens its own Caller; this thread only aggregates and writes.
-  const caller: LoadStarter | null = workers > 1 ? null : await openLoadCaller(template);
+  const caller: LoadStarter | null = workers > 1 ? null : await openLoadCaller(template, io.createCaller);
   const abort = new AbortController();
   let interrupts = 0;
   const unsubscribe = (io.onInterrupt ?? processInterrupts)(() => {

@@ -28,3 +28,5 @@ export { runShardedLoad } from './sharded';
 export type { ShardedLoadOptions } from './sharded';
 export type { LoadStarter, LoadStarterModule } from './starter';
 export type { LoadWorkerData, LoadWorkerMessage, LoadMainMessage } from './shard-protocol';
+export { openLoadCaller, openLoadStarter } from './caller-start';
+export type { LoadCallTemplate, LoadCaller, LoadCallerFactory } from './caller-start';

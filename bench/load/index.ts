@@ -1,0 +1,271 @@
+/**
+ * `npm run bench:load`: sipprobe's load runner side by side with SIPp (Debian's sip-tester) on
+ * this machine, in one run.
+ *
+ * 1. Call rate: INVITE/100/180/200/ACK/BYE/200 against a SIPp UAS (uas-basic, no media) at
+ *    rising rates; the highest rate with 0 failed calls, CPU %. Anchor: SIPp UAC → same UAS.
+ * 2. Concurrent media: C calls, each streaming G.711 both ways (we send, the UAS echoes) for the
+ *    hold time; loss %, p99 pacing error, CPU %, heap per active call. Anchor: SIPp UAC with
+ *    rtp_stream → SIPp UAS -rtp_echo (bench-sipp.sh rtp). When our loss against SIPp's echo is
+ *    over 1 %, the same C also runs against a sipprobe TestAgent echo in a child process, to
+ *    tell which side limits.
+ * 3. A ratio table (sipprobe / SIPp) with the core count.
+ *
+ * Env (all optional): LOAD_BENCH_QUICK=1 (short run, < 2 min), LOAD_BENCH_RATES="500,1000,…",
+ * LOAD_BENCH_RATE_SECONDS (per rate step), LOAD_BENCH_MEDIA_CONC="200,400,…",
+ * LOAD_BENCH_MEDIA_SECONDS (hold), LOAD_BENCH_SKIP="rate,media,sipp" (parts to skip).
+ */
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { makeLogDir, runTool, stopAllPeers, startSippUas } from '../../test/interop/harness';
+import { runLoad, type LoadSummary } from '../../src/load';
+import { settledHeapBytes } from './memory';
+import { CpuWatch, descendantNamed, selfCpu } from './proc';
+import { sippCallRate, sippConcurrentRtp, type SippRun } from './sipp-anchor';
+import { openSipprobe, startAgentChild } from './sipprobe';
+
+const QUICK = process.env.LOAD_BENCH_QUICK === '1';
+const list = (name: string, dflt: number[]): number[] => {
+  const v = process.env[name];
+  return v ? v.split(',').map((s) => Number(s.trim())).filter((n) => Number.isFinite(n) && n > 0) : dflt;
+};
+const num = (name: string, dflt: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : dflt;
+};
+const SKIP = new Set((process.env.LOAD_BENCH_SKIP ?? '').split(',').map((s) => s.trim()));
+const RATES = list('LOAD_BENCH_RATES', QUICK ? [500, 1000, 2000] : [250, 500, 1000, 1500, 2000, 2500]);
+const RATE_SECONDS = num('LOAD_BENCH_RATE_SECONDS', QUICK ? 2 : 5);
+const MEDIA_CONC = list('LOAD_BENCH_MEDIA_CONC', QUICK ? [200, 400] : [200, 400, 800, 1000]);
+const MEDIA_SECONDS = num('LOAD_BENCH_MEDIA_SECONDS', QUICK ? 4 : 10);
+
+const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const f2 = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-');
+
+interface RateRow {
+  who: 'sipprobe' | 'SIPp';
+  rate: number;
+  ok: number;
+  failed: number;
+  achieved: number;
+  cpu: number;
+  uasCpu: number;
+  setupP50: number;
+  setupP99: number;
+}
+
+interface MediaRow {
+  who: string;
+  concurrent: number;
+  ok: number;
+  failed: number;
+  lossPercent: number;
+  pacingP99Ms: number;
+  cpu: number;
+  peerCpu: number;
+  heapPerCallKiB: number;
+}
+
+async function sipprobeRateStep(rate: number): Promise<RateRow> {
+  const calls = Math.round(rate * RATE_SECONDS);
+  const uas = await startSippUas({ scenario: 'basic', media: 'none', maxSeconds: RATE_SECONDS + 90 });
+  const target = `sip:agent@127.0.0.1:${uas.port}`;
+  const client = await openSipprobe({ target, holdMs: 0, media: 'none' });
+  try {
+    const sippPid = descendantNamed(uas.process.pid, 'sipp');
+    const uasWatch = sippPid ? new CpuWatch(sippPid) : null;
+    const cpu = selfCpu();
+    // Results go to disk as in `sipprobe load`: writing them is part of the cost.
+    const s = await runLoad({
+      target,
+      plan: { calls, concurrency: rate * 5 + 100, ratePerSec: rate },
+      startCall: client.startCall,
+      resultsPath: join(uas.logDir, 'sipprobe-calls.jsonl'),
+    });
+    const { cpuPercent, wallMs } = cpu();
+    return {
+      who: 'sipprobe',
+      rate,
+      ok: s.calls.ok,
+      failed: s.calls.failed,
+      achieved: s.calls.started / (wallMs / 1000),
+      cpu: cpuPercent,
+      uasCpu: uasWatch?.stop(wallMs) ?? NaN,
+      setupP50: s.setupMs?.p50 ?? NaN,
+      setupP99: s.setupMs?.p99 ?? NaN,
+    };
+  } finally {
+    await client.close();
+    await uas.stop();
+  }
+}
+
+async function sippRateStep(rate: number): Promise<RateRow> {
+  const r: SippRun = await sippCallRate(rate, Math.round(rate * RATE_SECONDS));
+  return { who: 'SIPp', rate, ok: r.ok, failed: r.failed, achieved: (r.ok + r.failed) / (r.wallMs / 1000), cpu: r.uacCpu, uasCpu: r.uasCpu, setupP50: NaN, setupP99: NaN };
+}
+
+function printRateRows(rows: RateRow[]): void {
+  console.log(`${'caller'.padEnd(10)}${'rate'.padStart(7)}${'ok'.padStart(8)}${'failed'.padStart(8)}${'calls/s'.padStart(10)}${'CPU %'.padStart(8)}${'UAS CPU %'.padStart(11)}${'setup p50'.padStart(11)}${'p99'.padStart(9)}`);
+  for (const r of rows) {
+    console.log(`${r.who.padEnd(10)}${String(r.rate).padStart(7)}${String(r.ok).padStart(8)}${String(r.failed).padStart(8)}${f1(r.achieved).padStart(10)}${f1(r.cpu).padStart(8)}${f1(r.uasCpu).padStart(11)}${(f2(r.setupP50) + ' ms').padStart(11)}${f2(r.setupP99).padStart(9)}`);
+  }
+}
+
+/** Runs rates upwards until the first step with failures; returns every step. */
+async function rateLadder(step: (rate: number) => Promise<RateRow>): Promise<RateRow[]> {
+  const rows: RateRow[] = [];
+  for (const rate of RATES) {
+    const r = await step(rate);
+    rows.push(r);
+    console.log(`  ${r.who} ${rate}/s: ${r.ok} ok, ${r.failed} failed, ${f1(r.achieved)} calls/s, CPU ${f1(r.cpu)} %`);
+    if (r.failed > 0 || r.ok === 0) break;
+  }
+  return rows;
+}
+
+const highestClean = (rows: RateRow[]): number => rows.filter((r) => r.failed === 0 && r.ok > 0).reduce((m, r) => Math.max(m, r.rate), 0);
+
+async function sipprobeMediaStep(concurrent: number, target: { uri: string; peerPid: number | null }, label: string, wav: string): Promise<MediaRow> {
+  const client = await openSipprobe({ target: target.uri, holdMs: MEDIA_SECONDS * 1000, media: 'tone', wav });
+  try {
+    const base = settledHeapBytes();
+    const peerWatch = target.peerPid ? new CpuWatch(target.peerPid) : null;
+    const cpu = selfCpu();
+    let heapAtPeak = NaN;
+    let sampled = false;
+    const rate = Math.max(1, Math.floor(concurrent / 2));
+    const rampS = concurrent / rate;
+    // Halfway through the hold of the last call to start, every call is up and streaming.
+    const probeAt = setTimeout(() => {
+      heapAtPeak = settledHeapBytes();
+      sampled = true;
+    }, (rampS + MEDIA_SECONDS / 2) * 1000);
+    const s: LoadSummary = await runLoad({
+      target: target.uri,
+      plan: { calls: concurrent, concurrency: concurrent, ratePerSec: rate },
+      startCall: client.startCall,
+      resultsPath: join(makeLogDir('bench-load-media'), 'sipprobe-calls.jsonl'),
+    });
+    clearTimeout(probeAt);
+    const { cpuPercent, wallMs } = cpu();
+    const pacing = client.pacingP99Ms();
+    return {
+      who: label,
+      concurrent,
+      ok: s.calls.ok,
+      failed: s.calls.failed,
+      lossPercent: s.rtp.lossPercent?.mean ?? NaN,
+      pacingP99Ms: pacing,
+      cpu: cpuPercent,
+      peerCpu: peerWatch?.stop(wallMs) ?? NaN,
+      heapPerCallKiB: sampled ? (heapAtPeak - base) / concurrent / 1024 : NaN,
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+async function sipprobeVsSippEcho(concurrent: number, wav: string): Promise<MediaRow> {
+  const uas = await startSippUas({ scenario: 'basic', media: 'echo', maxSeconds: MEDIA_SECONDS + concurrent / 50 + 90 });
+  try {
+    return await sipprobeMediaStep(concurrent, { uri: `sip:agent@127.0.0.1:${uas.port}`, peerPid: descendantNamed(uas.process.pid, 'sipp') }, 'sipprobe→SIPp echo', wav);
+  } finally {
+    await uas.stop();
+  }
+}
+
+async function sipprobeVsAgentEcho(concurrent: number, wav: string): Promise<MediaRow> {
+  const agent = await startAgentChild();
+  try {
+    return await sipprobeMediaStep(concurrent, { uri: agent.uri, peerPid: agent.pid }, 'sipprobe→TestAgent echo', wav);
+  } finally {
+    await agent.stop();
+  }
+}
+
+async function sippMediaStep(concurrent: number, wav: string): Promise<MediaRow> {
+  const r = await sippConcurrentRtp(concurrent, MEDIA_SECONDS, wav);
+  return {
+    who: 'SIPp→SIPp echo',
+    concurrent,
+    ok: r.ok,
+    failed: r.failed,
+    lossPercent: r.rtpNotEchoedPercent ?? NaN,
+    pacingP99Ms: NaN,
+    cpu: r.uacCpu,
+    peerCpu: r.uasCpu,
+    heapPerCallKiB: NaN,
+  };
+}
+
+function printMediaRows(rows: MediaRow[]): void {
+  console.log(`${'run'.padEnd(26)}${'calls'.padStart(7)}${'ok'.padStart(6)}${'failed'.padStart(8)}${'loss %'.padStart(9)}${'pacing p99'.padStart(12)}${'CPU %'.padStart(8)}${'peer CPU %'.padStart(12)}${'heap/call'.padStart(12)}`);
+  for (const r of rows) {
+    console.log(
+      `${r.who.padEnd(26)}${String(r.concurrent).padStart(7)}${String(r.ok).padStart(6)}${String(r.failed).padStart(8)}${f2(r.lossPercent).padStart(9)}${(f2(r.pacingP99Ms) + ' ms').padStart(12)}${f1(r.cpu).padStart(8)}${f1(r.peerCpu).padStart(12)}${(f1(r.heapPerCallKiB) + ' KiB').padStart(12)}`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const cores = cpus().length;
+  console.log(`sipprobe load benchmark — node ${process.version}, ${cores} cores, ${cpus()[0]?.model ?? ''}${QUICK ? ' (quick)' : ''}`);
+  const withSipp = !SKIP.has('sipp');
+  const ratios: Array<[string, string, string, string]> = [];
+
+  if (!SKIP.has('rate')) {
+    console.log(`\n## 1. Call rate (uas-basic, no media, hold 0, ${RATE_SECONDS} s per step; rates ${RATES.join(', ')})`);
+    const ours = await rateLadder(sipprobeRateStep);
+    const theirs = withSipp ? await rateLadder(sippRateStep) : [];
+    printRateRows([...ours, ...theirs]);
+    const a = highestClean(ours);
+    const b = highestClean(theirs);
+    console.log(`highest clean rate: sipprobe ${a}/s, SIPp ${withSipp ? `${b}/s` : 'not run'} (target ≥ 1000/s)`);
+    if (withSipp) ratios.push(['highest clean call rate', `${a}/s`, `${b}/s`, b ? f2(a / b) : '-']);
+  }
+
+  if (!SKIP.has('media')) {
+    console.log(`\n## 2. Concurrent media (G.711 both ways, hold ${MEDIA_SECONDS} s; C = ${MEDIA_CONC.join(', ')})`);
+    const dir = makeLogDir('bench-load');
+    const wav = join(dir, 'tone.wav');
+    const sox = await runTool('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', wav, 'synth', String(MEDIA_SECONDS), 'sine', '300-3000', 'vol', '0.3']);
+    if (sox.code !== 0) throw new Error(`sox failed: ${sox.stderr}`);
+    const rows: MediaRow[] = [];
+    let oursBest = 0;
+    let sippBest = 0;
+    for (const c of MEDIA_CONC) {
+      const ours = await sipprobeVsSippEcho(c, wav);
+      rows.push(ours);
+      console.log(`  sipprobe→SIPp echo C=${c}: loss ${f2(ours.lossPercent)} %, pacing p99 ${f2(ours.pacingP99Ms)} ms, CPU ${f1(ours.cpu)} %, ${f1(ours.heapPerCallKiB)} KiB/call`);
+      let clean = ours.failed === 0 && ours.lossPercent < 1 && ours.pacingP99Ms <= 2;
+      if (ours.lossPercent >= 1) {
+        const agentRow = await sipprobeVsAgentEcho(c, wav);
+        rows.push(agentRow);
+        console.log(`  sipprobe→TestAgent echo C=${c}: loss ${f2(agentRow.lossPercent)} %, pacing p99 ${f2(agentRow.pacingP99Ms)} ms`);
+        clean = agentRow.failed === 0 && agentRow.lossPercent < 1 && agentRow.pacingP99Ms <= 2;
+      }
+      if (clean) oursBest = Math.max(oursBest, c);
+      if (withSipp) {
+        const s = await sippMediaStep(c, wav);
+        rows.push(s);
+        console.log(`  SIPp→SIPp echo C=${c}: not echoed ${f2(s.lossPercent)} %, CPU ${f1(s.cpu)} %`);
+        if (s.failed === 0 && s.lossPercent < 1) sippBest = Math.max(sippBest, c);
+      }
+    }
+    printMediaRows(rows);
+    console.log(`most concurrent calls under 1 % loss (sipprobe also p99 pacing ≤ 2 ms): sipprobe ${oursBest}, SIPp ${withSipp ? sippBest : 'not run'} (target ≥ 800)`);
+    if (withSipp) ratios.push(['concurrent echo calls < 1 % loss', String(oursBest), String(sippBest), sippBest ? f2(oursBest / sippBest) : '-']);
+  }
+
+  console.log(`\n## 3. sipprobe / SIPp (${cores} cores, ${cpus()[0]?.model ?? ''})`);
+  console.log(`${'measure'.padEnd(36)}${'sipprobe'.padStart(10)}${'SIPp'.padStart(10)}${'ratio'.padStart(8)}`);
+  for (const [m, a, b, r] of ratios) console.log(`${m.padEnd(36)}${a.padStart(10)}${b.padStart(10)}${r.padStart(8)}`);
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAllPeers());
