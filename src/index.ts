@@ -13,3 +13,4 @@ export * from './audio';
 export * from './headers';
 export * from './metrics';
 export * from './report';
+export * from './agent';

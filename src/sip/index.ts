@@ -42,3 +42,19 @@ export { parseNameAddr, parseContact, formatNameAddr, type SipNameAddr, type Sip
 export { parseVia, formatVia, type SipVia } from './via';
 export { validateMessage, type SipValidationResult, type SipValidationOptions } from './validate';
 export { splitMultipartBody, type SipBodyPart } from './multipart';
+export * from './transport';
+export * from './transaction';
+export { generateSipBranch, isRfc3261Branch, SIP_BRANCH_COOKIE } from './branch';
+export { SipDialog, SipDialogError, sipDialogKey, reliableRSeq, type SipDialogState, type SipDialogErrorCode, type SipDialogId, type SipDialogInit, type SipDialogOptions, type SipDialogRequestInit } from './dialog';
+export { newSipTag, newSipCallId } from './tags';
+export {
+  SIP_MIN_SE_FLOOR, SipSessionTimer, SipSessionTimerError, parseSessionExpires, formatSessionExpires, parseMinSE, sessionExpiresOf,
+  resolveSessionTimerConfig, initialSessionTimerOffer, sessionTimerRequestHeaders, sessionTimerOfferAfter422, sessionTimerFromResponse, negotiateUasSessionTimer,
+  type SipSessionExpires, type SipSessionTimerConfig, type ResolvedSessionTimerConfig, type SipSessionTimerOffer, type SipNegotiatedSessionTimer,
+  type SipSessionTimerDecision, type SipSessionTimerEvents, type SipSessionTimerErrorCode,
+} from './session-timer';
+export { SipUserAgent, type SipUserAgentOptions, type SipUserAgentEvents, type SipTraceEvent } from './user-agent';
+export { SipUserAgentError, type SipUserAgentErrorCode, type SipBody, type SipInDialogRequestOptions } from './ua/core';
+export { SipOutgoingInvite, type SipInviteOptions, type SipInviteResult, type SipOutgoingInviteEvents, type SipAddressInput } from './ua/uac-invite';
+export { SipIncomingInvite, type SipIncomingInviteState, type SipIncomingInviteEvents, type SipProvisionalOptions, type SipAnswerOptions, type SipRejectOptions } from './ua/uas-invite';
+export { SipCall, type SipCallEnd, type SipCallEndReason, type SipCallEvents, type SipOfferHandler } from './ua/call';

@@ -1,55 +1,42 @@
 import { once } from 'node:events';
 import type { SipInbound, SipMalformedInbound, SipTransport, SipTransportManager } from '../../../../src/sip/transport';
 
-/** Resolves with the next `'message'` of a transport or manager. */
-export function nextMessage(t: SipTransport | SipTransportManager, timeoutMs = 3000): Promise<SipInbound> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      t.off('message', on);
-      reject(new Error('no message'));
-    }, timeoutMs);
-    const on = (m: SipInbound): void => {
-      clearTimeout(timer);
-      t.off('message', on);
-      resolve(m);
-    };
-    t.on('message', on);
-  });
-}
+type Source = SipTransport | SipTransportManager;
 
-/** Resolves with the next `'malformed'` report. */
-export function nextMalformed(t: SipTransport | SipTransportManager, timeoutMs = 3000): Promise<SipMalformedInbound> {
+/** Collects `n` events of one name (one listener throughout: several may be emitted in one tick). */
+function collect<T>(t: Source, event: 'message' | 'malformed', n: number, timeoutMs: number): Promise<T[]> {
+  // Both classes are typed emitters with different event maps; the union's `on` is not callable.
+  const emitter = t as unknown as NodeJS.EventEmitter;
   return new Promise((resolve, reject) => {
+    const out: T[] = [];
     const timer = setTimeout(() => {
-      t.off('malformed', on);
-      reject(new Error('no malformed report'));
+      emitter.off(event, on);
+      reject(new Error(`got ${out.length} of ${n} '${event}' events`));
     }, timeoutMs);
-    const on = (m: SipMalformedInbound): void => {
-      clearTimeout(timer);
-      t.off('malformed', on);
-      resolve(m);
-    };
-    t.on('malformed', on);
-  });
-}
-
-/** Collects `n` messages (one listener throughout: several may be emitted in one tick). */
-export function messages(t: SipTransport | SipTransportManager, n: number, timeoutMs = 3000): Promise<SipInbound[]> {
-  return new Promise((resolve, reject) => {
-    const out: SipInbound[] = [];
-    const timer = setTimeout(() => {
-      t.off('message', on);
-      reject(new Error(`got ${out.length} of ${n} messages`));
-    }, timeoutMs);
-    const on = (m: SipInbound): void => {
+    const on = (m: T): void => {
       out.push(m);
       if (out.length < n) return;
       clearTimeout(timer);
-      t.off('message', on);
+      emitter.off(event, on);
       resolve(out);
     };
-    t.on('message', on);
+    emitter.on(event, on);
   });
+}
+
+/** Resolves with the next `'message'` of a transport or manager. */
+export async function nextMessage(t: Source, timeoutMs = 3000): Promise<SipInbound> {
+  return (await collect<SipInbound>(t, 'message', 1, timeoutMs))[0];
+}
+
+/** Resolves with the next `'malformed'` report. */
+export async function nextMalformed(t: Source, timeoutMs = 3000): Promise<SipMalformedInbound> {
+  return (await collect<SipMalformedInbound>(t, 'malformed', 1, timeoutMs))[0];
+}
+
+/** Collects `n` messages. */
+export function messages(t: Source, n: number, timeoutMs = 3000): Promise<SipInbound[]> {
+  return collect<SipInbound>(t, 'message', n, timeoutMs);
 }
 
 export { once };
