@@ -76,22 +76,26 @@ const KNOWN_NAMES = [
   'P-Asserted-Identity', 'Privacy', 'Content-Disposition', 'Accept-Language', 'Accept-Encoding', 'Warning', 'Path',
   'v', 'f', 't', 'i', 'm', 'l', 'c', 'k', 's', 'e', 'o', 'u', 'r', 'b', 'x',
 ];
-const KNOWN_BY_LEN: { name: string; key: string; c0: number }[][] = [];
+interface KnownName {
+  name: string;
+  key: string;
+  c0: number;
+  contentLength: boolean;
+}
+const KNOWN_BY_LEN: KnownName[][] = [];
 for (const name of KNOWN_NAMES) {
-  (KNOWN_BY_LEN[name.length] ??= []).push({ name, key: headerKey(name), c0: name.charCodeAt(0) });
+  const key = headerKey(name);
+  (KNOWN_BY_LEN[name.length] ??= []).push({ name, key, c0: name.charCodeAt(0), contentLength: key === 'content-length' });
 }
 
 /** The interned entry whose spelling is exactly `s[a, z)`, if any. */
-function knownName(s: string, a: number, z: number): { name: string; key: string } | undefined {
+function knownName(s: string, a: number, z: number): KnownName | undefined {
   const list = KNOWN_BY_LEN[z - a];
   if (list === undefined) return undefined;
   const c0 = s.charCodeAt(a);
-  outer: for (let k = 0; k < list.length; k++) {
+  for (let k = 0; k < list.length; k++) {
     const e = list[k];
-    if (e.c0 !== c0) continue;
-    const name = e.name;
-    for (let i = 1; i < name.length; i++) if (s.charCodeAt(a + i) !== name.charCodeAt(i)) continue outer;
-    return e;
+    if (e.c0 === c0 && s.startsWith(e.name, a)) return e;
   }
   return undefined;
 }
@@ -272,18 +276,35 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
     if (lineEnd - p > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'header line too long', base + p + lim.maxLineBytes);
     if (++headers > lim.maxHeaders) err('SIP_PARSE_LIMIT', 'too many headers', base + p);
     lastHeaderStart = p;
-    let q = p;
-    while (q < lineEnd) {
-      const c = s.charCodeAt(q);
-      if (c > 255 || TOKEN[c] !== 1) break;
-      q++;
+    // fast path: the name before the colon is one of the interned spellings (all tokens, so the
+    // token scan below would end exactly there)
+    let known: KnownName | undefined;
+    let nameEnd = -1;
+    let q = s.indexOf(':', p);
+    if (q > p && q < lineEnd) {
+      let ne = q;
+      while (ne > p) {
+        const d = s.charCodeAt(ne - 1);
+        if (d !== 32 && d !== 9) break;
+        ne--;
+      }
+      known = knownName(s, p, ne);
+      if (known !== undefined) nameEnd = ne;
     }
-    const nameEnd = q;
-    if (nameEnd === p) err('SIP_PARSE_HEADER', 'invalid header name', base + p);
-    let c = s.charCodeAt(q);
-    while (q < lineEnd && (c === 32 || c === 9)) c = s.charCodeAt(++q);
-    if (q >= lineEnd || c !== 58) err('SIP_PARSE_HEADER', 'header without colon', base + q);
-    c = s.charCodeAt(++q);
+    if (known === undefined) {
+      q = p;
+      while (q < lineEnd) {
+        const c = s.charCodeAt(q);
+        if (c > 255 || TOKEN[c] !== 1) break;
+        q++;
+      }
+      nameEnd = q;
+      if (nameEnd === p) err('SIP_PARSE_HEADER', 'invalid header name', base + p);
+      let c = s.charCodeAt(q);
+      while (q < lineEnd && (c === 32 || c === 9)) c = s.charCodeAt(++q);
+      if (q >= lineEnd || c !== 58) err('SIP_PARSE_HEADER', 'header without colon', base + q);
+    }
+    let c = s.charCodeAt(++q);
     while (q < lineEnd && (c === 32 || c === 9)) c = s.charCodeAt(++q);
     let z = lineEnd;
     while (z > q) {
@@ -291,14 +312,12 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
       if (d !== 32 && d !== 9) break;
       z--;
     }
-    const nl = nameEnd - p;
-    if ((nl === 14 && lcEqStr(s, p, 'content-length')) || (nl === 1 && (b0 | 0x20) === 108)) {
+    if (known !== undefined ? known.contentLength : (nameEnd - p === 14 && lcEqStr(s, p, 'content-length')) || (nameEnd - p === 1 && (b0 | 0x20) === 108)) {
       if (clSeen) err('SIP_PARSE_CONTENT_LENGTH', 'more than one Content-Length', base + p);
       clSeen = true;
       clValue = decimalAt(s, q, z, base, base + p);
     }
     if (pending) list._push(pendName, pendKey, pendVal);
-    const known = knownName(s, p, nameEnd);
     if (known !== undefined) {
       pendName = known.name;
       pendKey = known.key;
