@@ -36,7 +36,7 @@ export async function openSipprobe(opts: { target: string; holdMs: number; media
 
 /** Starts bench/load/agent-child.ts (TestAgent, echo) in its own process. */
 export async function startAgentChild(): Promise<{ uri: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'agent-child.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'agent-child.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const rl = createInterface({ input: child.stdout! });
   const uri = await new Promise<string>((resolve, reject) => {
     rl.once('line', resolve);
