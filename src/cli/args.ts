@@ -46,6 +46,10 @@ export interface LoadCommandOptions extends CallCommandOptions {
   concurrency: number;
   rate?: number;
   rampMs?: number;
+  /** JSON-lines file for the per-call results. */
+  results?: string;
+  /** Worker threads, each with its own Caller. */
+  workers?: number;
 }
 
 export interface AgentCommandOptions {
@@ -145,6 +149,8 @@ const LOAD_OPTIONS = {
   concurrency: { type: 'string' },
   rate: { type: 'string' },
   ramp: { type: 'string' },
+  results: { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 const AGENT_OPTIONS = {
@@ -250,6 +256,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
           concurrency: concurrency ?? 1,
           rate: parseNumber(values.rate?.replace(/\/s$/, ''), '--rate', { min: 0 }),
           rampMs: optDuration(values.ramp, '--ramp'),
+          results: values.results,
+          workers: parseNumber(values.workers, '--workers', { integer: true, min: 1, max: 64 }),
         },
       };
     }

@@ -7,10 +7,14 @@ usage:
                           [--transport udp|tcp|tls] [--codecs opus,pcmu,pcma] [--play in.wav] [--record out.wav]
                           [--duration 10s] [--ring-timeout 30s] [--dtmf 12#]
                           [--json out.json|-] [--report out.html] [--junit out.xml] [--pcap out.pcap]
-                          [--bind ADDRESS] [--insecure]
+                          [--expect OUTCOME] [--max-latency-p90 MS] [--min-mos N] [--max-loss PCT]
+                          [--transcribe pocketsphinx] [--bind ADDRESS] [--insecure]
   sipprobe agent [--port 5080] [--address 127.0.0.1] [--transport udp|tcp] [--username U --password P]
                  [--play greeting.wav] [--record DIR] [--ring-delay 2s] [--hangup-after 30s] [--reject 486] [--echo]
   sipprobe demo [--record out.wav] [--json out.json|-] [--report out.html]
+  sipprobe load <sip-uri> --calls N [--concurrency C] [--rate R/s] [--ramp 5s] [--workers W]
+                          [--results calls.jsonl] [--json aggregate.json|-] [--junit out.xml] [call options]
+  sipprobe report result.json [--html out.html] [--junit out.xml]
   sipprobe help | version
 
 exit status: 0 call completed; 1 call did not complete (the outcome says why); 2 usage or input error.

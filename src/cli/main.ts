@@ -1,5 +1,5 @@
 /**
- * The `sipprobe` command line: `call`, `agent`, `demo`, `help`, `version`. {@link runCli}
+ * The `sipprobe` command line: `call`, `agent`, `demo`, `load`, `report`, `help`, `version`. {@link runCli}
  * returns the exit status instead of exiting, so that it runs in-process in tests; `bin.ts`
  * wires it to the process (signals, exit code).
  */
@@ -11,6 +11,8 @@ import { runAgentCommand } from './agent-command';
 import { parseCli, UsageError } from './args';
 import { runCallCommand } from './call-command';
 import { runDemoCommand } from './demo-command';
+import { runLoadCommand } from './load';
+import { runReportCommand } from './report-command';
 import { CLI_USAGE } from './help';
 import { CliInputError } from './input-error';
 import { EXIT_COMPLETED, EXIT_NOT_COMPLETED, EXIT_USAGE, type CliIo } from './io';
@@ -44,9 +46,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'demo':
         return await runDemoCommand(cmd.options, io);
       case 'load':
+        return await runLoadCommand(cmd.options, {
+          stdout: io.stdout as NodeJS.WritableStream,
+          stderr: io.stderr as NodeJS.WritableStream,
+          cwd: io.cwd,
+          onInterrupt: (handler) => {
+            io.signal.addEventListener('abort', handler);
+            return () => io.signal.removeEventListener('abort', handler);
+          },
+        });
       case 'report':
-        io.stderr.write(`sipprobe: the ${cmd.command} command is not available in this version\n`);
-        return EXIT_USAGE;
+        return await runReportCommand(cmd, io);
     }
   } catch (e) {
     if (e instanceof UsageError) {
