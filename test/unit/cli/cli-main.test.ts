@@ -1,5 +1,5 @@
 /** runCli in-process with a fake io: exit statuses and the input checks that run before any socket. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/main';
@@ -41,9 +41,23 @@ describe('runCli', () => {
     expect(x.err).not.toContain('evil');
   });
 
-  it('load and report are refused with exit 2 (not in this version)', async () => {
+  it('report renders a saved result to HTML and JUnit', async () => {
     const x = io();
-    expect(await runCli(['load', 'sip:a@b', '--calls', '1'], x)).toBe(2);
+    const html = join(dir, 'r.html');
+    const xml = join(dir, 'r.xml');
+    const input = join(__dirname, '../../fixtures/report/busy.json');
+    expect(await runCli(['report', input, '--html', html, '--junit', xml], x)).toBe(0);
+    expect(readFileSync(html, 'utf8')).toMatch(/^<!DOCTYPE html>/i);
+    expect(readFileSync(xml, 'utf8')).toMatch(/<failure message="outcome busy \(486 Busy Here; busy\), expected completed"/);
+  });
+
+  it('report refuses a file that is not a call result with exit 2', async () => {
+    const x = io();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ outcome: 'completed' }));
+    expect(await runCli(['report', bad, '--html', join(dir, 'x.html')], x)).toBe(2);
+    expect(x.err).toMatch(/not a sipprobe call result/);
+    expect(await runCli(['report', join(dir, 'missing.json'), '--html', join(dir, 'x.html')], x)).toBe(2);
   });
 
   it('help exits 0 on stderr; version on stdout', async () => {
