@@ -155,34 +155,42 @@ export const PARAM_HITS: { branch: string | null | undefined; received: string |
   q: undefined,
 };
 
-/** `s[a, a + lower.length)` equals `lower` (letters only) ignoring case. */
-function lettersEq(s: string, a: number, lower: string): boolean {
-  for (let k = 0; k < lower.length; k++) if ((s.charCodeAt(a + k) | 0x20) !== lower.charCodeAt(k)) return false;
-  return true;
+/** Four characters at `a`, ASCII letters lower-cased (`| 0x20` turns no other token character into a letter), packed little-endian. */
+function word4(s: string, a: number): number {
+  return ((s.charCodeAt(a) | 0x20) | ((s.charCodeAt(a + 1) | 0x20) << 8) | ((s.charCodeAt(a + 2) | 0x20) << 16) | ((s.charCodeAt(a + 3) | 0x20) << 24)) >>> 0;
 }
 
+const pack = (t: string): number => (t.charCodeAt(0) | (t.charCodeAt(1) << 8) | (t.charCodeAt(2) << 16) | (t.charCodeAt(3) << 24)) >>> 0;
+const W_BRAN = pack('bran');
+const W_RECE = pack('rece');
+const W_IVED = pack('ived');
+const W_RPOR = pack('rpor');
+const W_EXPI = pack('expi');
+const W_TRAN = pack('tran');
+const W_SPOR = pack('spor');
+
 /**
- * @internal Which well-known parameter `s[a, z)` (a token) names: 1 branch, 2 received, 3 rport,
- * 4 tag, 5 expires, 6 q, 7 lr, 8 transport, 0 another.
+ * @internal Which well-known parameter `s[a, z)` (a token) names, ignoring case: 1 branch,
+ * 2 received, 3 rport, 4 tag, 5 expires, 6 q, 7 lr, 8 transport, 0 another.
  */
 function paramId(s: string, a: number, z: number): number {
   switch (z - a) {
     case 1:
       return (s.charCodeAt(a) | 0x20) === 113 ? 6 : 0;
     case 2:
-      return lettersEq(s, a, 'lr') ? 7 : 0;
+      return (s.charCodeAt(a) | 0x20) === 108 && (s.charCodeAt(a + 1) | 0x20) === 114 ? 7 : 0;
     case 3:
-      return lettersEq(s, a, 'tag') ? 4 : 0;
+      return (s.charCodeAt(a) | 0x20) === 116 && (s.charCodeAt(a + 1) | 0x20) === 97 && (s.charCodeAt(a + 2) | 0x20) === 103 ? 4 : 0;
     case 5:
-      return lettersEq(s, a, 'rport') ? 3 : 0;
+      return word4(s, a) === W_RPOR && (s.charCodeAt(a + 4) | 0x20) === 116 ? 3 : 0;
     case 6:
-      return lettersEq(s, a, 'branch') ? 1 : 0;
+      return word4(s, a) === W_BRAN && (s.charCodeAt(a + 4) | 0x20) === 99 && (s.charCodeAt(a + 5) | 0x20) === 104 ? 1 : 0;
     case 7:
-      return lettersEq(s, a, 'expires') ? 5 : 0;
+      return word4(s, a) === W_EXPI && (s.charCodeAt(a + 4) | 0x20) === 114 && (s.charCodeAt(a + 5) | 0x20) === 101 && (s.charCodeAt(a + 6) | 0x20) === 115 ? 5 : 0;
     case 8:
-      return lettersEq(s, a, 'received') ? 2 : 0;
+      return word4(s, a) === W_RECE && word4(s, a + 4) === W_IVED ? 2 : 0;
     case 9:
-      return lettersEq(s, a, 'transport') ? 8 : 0;
+      return word4(s, a) === W_TRAN && word4(s, a + 4) === W_SPOR && (s.charCodeAt(a + 8) | 0x20) === 116 ? 8 : 0;
     default:
       return 0;
   }
