@@ -12,6 +12,6 @@
  * Events: `started`, `audio`, `sent`, `dtmf`, `first-rtp-sent`, `first-rtp-received`,
  * `remote-speech`, `warning`, `closed`; all times are ms since `origin`.
  */
-export { MediaLeg, type MediaLegOptions, type MediaLegSide, type MediaLegEvents, type MediaLegAudioEvent, type MediaLegSentEvent, type MediaLegDtmfEvent, type RemoteSpeechWait } from './media-leg';
+export { MediaLeg, buildMediaOffer, type MediaLegOptions, type MediaLegSide, type MediaLegEvents, type MediaLegAudioEvent, type MediaLegSentEvent, type MediaLegDtmfEvent, type RemoteSpeechWait } from './media-leg';
 export { MediaLegError, type MediaLegErrorCode } from './errors';
 export { RemoteSpeechTracker, type RemoteSpeechTrackerOptions } from './speech-tracker';

@@ -141,6 +141,16 @@ function heldPool(alloc: RtpPortAllocation): RtpPortPool {
   return { allocate: async () => lease } as unknown as RtpPortPool;
 }
 
+/**
+ * The SDP offer a leg on `address:port` makes for `codecs` (unavailable codecs dropped,
+ * telephone-event added). Pure: {@link MediaLeg.createOffer} and dry runs share it.
+ */
+export function buildMediaOffer(options: { address: string; port: number; codecs?: ReadonlyArray<string | SdpCodecSpec>; previous?: Sdp }): Sdp {
+  const codecs = usableCodecs(options.codecs ?? ['PCMU', 'PCMA']);
+  if (codecs.length === 0) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'none of the requested codecs is available');
+  return createOffer({ address: options.address, port: options.port, codecs, ...(options.previous ? { previous: options.previous } : {}) });
+}
+
 function usableCodecs(list: ReadonlyArray<string | SdpCodecSpec>): Array<string | SdpCodecSpec> {
   return list.filter((c) => {
     const name = typeof c === 'string' ? c : c.name;
@@ -281,7 +291,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   /** Builds our SDP offer (a re-offer keeps the session id and bumps the version). */
   createOffer(): string {
     this.checkOpen();
-    const sdp = createOffer({
+    const sdp = buildMediaOffer({
       address: this.options.advertisedAddress ?? this.localAddress,
       port: this.localPort,
       codecs: this.codecPrefs,

@@ -1,0 +1,651 @@
+/**
+ * One test call: INVITE with the SDP offer and the test headers → provisional responses (early
+ * media recorded) → digest retries (same Call-ID and From tag, CSeq + 1, test headers again) →
+ * 2xx: ACK, media, play/script/duration → BYE (or the agent's BYE) → a {@link CallResult}.
+ * Failures are outcomes: `result` never rejects.
+ */
+import { EventEmitter } from 'node:events';
+import type { MediaLegAudioEvent } from '../call-media/media-leg';
+import { MediaLeg } from '../call-media/media-leg';
+import type { Clock, TimerHandle } from '../clock';
+import { DigestClient } from '../digest/client';
+import { SipprobeError } from '../errors';
+import type { TestHeaderSet } from '../headers/build';
+import type { Pacer } from '../rtp/pacer';
+import type { RtpPortPool } from '../rtp/port-pool';
+import type { SdpNegotiatedMedia } from '../sdp/answer';
+import type { SipResponse } from '../sip/message';
+import { serializeMessage } from '../sip/serializer';
+import type { SipCall } from '../sip/ua/call';
+import type { SipOutgoingInvite, SipInviteResult } from '../sip/ua/uac-invite';
+import { isSipUri, parseUri } from '../sip/uri';
+import type { SipTraceEvent, SipUserAgent } from '../sip/user-agent';
+import { hostPort, ladderEntry } from './ladder';
+import type { CallAuth, CallerOptions, CallOptions, CallScriptStep } from './options';
+import { classifyFinalStatus, END_REASONS } from './outcome';
+import { inviteWarnings, prepareInvite } from './invite';
+import type { CallOutcome, CallResult, EndedBy, LadderMessage, NegotiatedCodecInfo, RtpSummary, TimelineEvent } from './result';
+import { CallerError } from './errors';
+
+/** What a Call needs from its Caller. @internal */
+export interface CallContext {
+  readonly ua: SipUserAgent;
+  readonly ready: Promise<void>;
+  readonly clock: Clock;
+  readonly portPool: RtpPortPool;
+  readonly pacer: Pacer;
+  readonly options: CallerOptions;
+}
+
+/** Events of a {@link Call}; times are ms since the INVITE. */
+export type CallEvents = {
+  /** A 180/181/182/183 arrived. */
+  ringing: [info: { status: number; reason: string; t: number }];
+  /** Early media started (183 with SDP). */
+  'early-media': [info: { t: number; codec: string }];
+  /** The call was answered (2xx, ACK sent). */
+  answered: [info: { t: number; codec: string | null }];
+  /** Agent audio as received, one frame per ptime (also during early media). */
+  audio: [frame: MediaLegAudioEvent];
+  /** A DTMF digit from the agent (RFC 4733). */
+  dtmf: [event: { digit: string; t: number; durationMs: number }];
+  /** The call is over; same object as `result`. */
+  ended: [result: CallResult];
+};
+
+type EndCause = 'script-done' | 'duration' | 'hangup' | 'agent-bye' | 'dialog-gone' | 'call-timeout' | 'aborted';
+
+const DEFAULT_RING_MS = 30_000;
+const DEFAULT_CALL_MS = 60_000;
+
+function isSdp(res: SipResponse): boolean {
+  if (res.body.length === 0) return false;
+  try {
+    return (res.contentType?.mediaType ?? 'application/sdp') === 'application/sdp';
+  } catch {
+    return false;
+  }
+}
+
+function errorInfo(e: unknown): { code: string; message: string } {
+  if (e instanceof SipprobeError) return { code: e.code, message: e.message };
+  return { code: 'CALL_INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * A test call placed by `Caller.call`. Listen to its events for live progress and await
+ * {@link result} for the outcome.
+ */
+export class Call extends EventEmitter<CallEvents> {
+  /** The outcome; never rejects. */
+  readonly result: Promise<CallResult>;
+  /** Test ids of this call (generated ones included). */
+  readonly ids: CallResult['ids'];
+  /** The test headers on every INVITE. */
+  readonly headersSent: ReadonlyArray<{ name: string; value: string }>;
+  readonly target: string;
+  readonly #auth: CallAuth | undefined;
+  readonly #ctx: CallContext;
+  readonly #options: Omit<CallOptions, 'auth' | 'signal'>;
+  readonly #signal: AbortSignal | undefined;
+  readonly #headerSet: TestHeaderSet;
+  #resolve!: (r: CallResult) => void;
+  #leg: MediaLeg | null = null;
+  #t0 = 0;
+  #sipCallId = '';
+  #messages: LadderMessage[] = [];
+  #timeline: TimelineEvent[] = [];
+  #warnings: string[] = [];
+  #dtmf: CallResult['dtmfReceived'] = [];
+  #timings: CallResult['timings'];
+  #current: SipOutgoingInvite | null = null;
+  #sipCall: SipCall | null = null;
+  #ringTimedOut = false;
+  #userCancelled = false;
+  #aborted = false;
+  #endCause: ((c: EndCause) => void) | null = null;
+  #pendingCause: EndCause | null = null;
+  #inviteSized = false;
+  #maxJitterMs = 0;
+  #negotiated: SdpNegotiatedMedia | null = null;
+  #finished = false;
+
+  /** @internal Use `Caller.call`. Throws for bad headers or target (nothing is sent). */
+  constructor(ctx: CallContext, options: CallOptions) {
+    super();
+    let ok = false;
+    try {
+      ok = typeof options?.target === 'string' && isSipUri(parseUri(options.target));
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new CallerError('CALLER_BAD_OPTION', 'target must be a sip: or sips: URI');
+    const { auth, signal, ...rest } = options;
+    if (auth !== undefined && (typeof auth?.username !== 'string' || typeof auth?.password !== 'string')) {
+      throw new CallerError('CALLER_BAD_OPTION', 'auth needs a username and a password string');
+    }
+    this.#ctx = ctx;
+    this.#auth = auth;
+    this.#signal = signal;
+    this.#options = rest;
+    this.target = options.target;
+    // validates every header now: a bad header throws here and nothing is sent
+    this.#headerSet = prepareInvite(ctx.options, options, '').headerSet;
+    const ids = this.#headerSet.ids;
+    this.ids = { runId: ids.runId, scenarioId: ids.scenarioId, resultId: ids.resultId, generated: [...ids.generated] };
+    this.headersSent = this.#headerSet.headers.map((h) => ({ name: h.name, value: h.value }));
+    this.#timings = {
+      startedAt: new Date().toISOString(),
+      firstProvisionalMs: null,
+      ringingMs: null,
+      earlyMediaMs: null,
+      answerMs: null,
+      firstRtpSentMs: null,
+      firstRtpReceivedMs: null,
+      endMs: null,
+      talkDurationMs: 0,
+    };
+    this.result = new Promise((r) => (this.#resolve = r));
+    void this.#run();
+  }
+
+  /** SIP Call-ID (empty until the INVITE is built). */
+  get callId(): string {
+    return this.#sipCallId;
+  }
+
+  /** ms since the INVITE. */
+  #now(): number {
+    return this.#ctx.clock.now() - this.#t0;
+  }
+
+  #event(event: string, detail?: string, t = this.#now()): void {
+    const e: TimelineEvent = { t: Math.round(t * 1000) / 1000, event };
+    if (detail !== undefined) e.detail = detail;
+    this.#timeline.push(e);
+  }
+
+  /**
+   * Ends the call: CANCEL before the answer (outcome `no-answer`, "cancelled by caller"), BYE
+   * after it (outcome `completed`). Returns at once; await `result`.
+   */
+  hangup(): void {
+    if (this.#finished) return;
+    if (this.#sipCall) this.#end('hangup');
+    else {
+      this.#userCancelled = true;
+      this.#pendingCause = 'hangup';
+      this.#current?.cancel();
+    }
+  }
+
+  /** Sends live PCM (mono, any rate: resampled to the codec). Resolves when it has been sent. */
+  sendAudio(pcm: Int16Array, sampleRate: number): Promise<void> {
+    if (!this.#leg || !this.#leg.started) return Promise.reject(new CallerError('CALLER_NOT_ANSWERED', 'no media yet (the call is not answered)'));
+    try {
+      return this.#leg.playPcm(pcm, sampleRate);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Sends DTMF digits as RFC 4733 events. */
+  sendDtmf(digits: string): Promise<void> {
+    if (!this.#leg || !this.#leg.started) return Promise.reject(new CallerError('CALLER_NOT_ANSWERED', 'no media yet (the call is not answered)'));
+    try {
+      return this.#leg.sendDtmf(digits);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #end(cause: EndCause): void {
+    if (this.#endCause) {
+      const f = this.#endCause;
+      this.#endCause = null;
+      f(cause);
+    } else this.#pendingCause ??= cause;
+  }
+
+  // ---- the call --------------------------------------------------------------------------
+
+  async #run(): Promise<void> {
+    const ctx = this.#ctx;
+    const protocol = ctx.options.transport ?? 'udp';
+    let outcome: CallOutcome = 'error';
+    let endReason: string = END_REASONS.error;
+    let endedBy: EndedBy | null = null;
+    let finalStatus: number | null = null;
+    let finalReason: string | null = null;
+    let error: CallResult['error'] = null;
+    const onTrace = (ev: SipTraceEvent): void => this.#onTrace(ev);
+    const onAbort = (): void => {
+      this.#aborted = true;
+      if (this.#sipCall) this.#end('aborted');
+      else this.#current?.cancel();
+    };
+    let ringTimer: TimerHandle | undefined;
+    try {
+      if (this.#signal?.aborted) {
+        this.#aborted = true;
+        throw new CallerError('CALL_ABORTED', 'aborted before the INVITE was sent');
+      }
+      this.#signal?.addEventListener('abort', onAbort, { once: true });
+      await ctx.ready;
+      const bind = ctx.options.bind?.address ?? '127.0.0.1';
+      const leg = await MediaLeg.create({
+        address: bind,
+        codecs: this.#options.codecs ?? ['PCMU', 'PCMA'],
+        portPool: ctx.portPool,
+        pacer: ctx.pacer,
+        clock: ctx.clock,
+        ...(this.#options.record ? { recordPath: this.#options.record } : {}),
+      });
+      this.#leg = leg;
+      this.#wireLeg(leg);
+      const offer = leg.createOffer();
+      const { inviteOptions } = prepareInvite(ctx.options, { ...this.#options, run: { runId: this.ids.runId, scenarioId: this.ids.scenarioId, resultId: this.ids.resultId } }, offer);
+      const digest = this.#auth ? new DigestClient({ username: this.#auth.username, password: this.#auth.password }) : null;
+
+      ctx.ua.on('trace', onTrace);
+      this.#t0 = ctx.clock.now();
+      leg.origin = this.#t0;
+      let inv = ctx.ua.invite(inviteOptions);
+      this.#sipCallId = inv.callId;
+      this.#current = inv;
+      this.#event('invite', this.target, 0);
+      const ringMs = this.#options.timeouts?.ringMs ?? DEFAULT_RING_MS;
+      ringTimer = ctx.clock.setTimeout(() => {
+        ringTimer = undefined;
+        if (this.#sipCall) return;
+        this.#ringTimedOut = true;
+        this.#event('ring-timeout', `${ringMs} ms`);
+        this.#current?.cancel();
+      }, ringMs);
+      if (this.#aborted || this.#userCancelled) inv.cancel();
+
+      let r: SipInviteResult;
+      for (;;) {
+        this.#wireInvite(inv, leg);
+        r = await inv.result;
+        if (r.kind === 'rejected' && (r.response.status === 401 || r.response.status === 407) && digest && !this.#ringTimedOut && !this.#aborted && !this.#userCancelled) {
+          const res = r.response;
+          this.#event('auth-challenge', `${res.status} ${res.reason}`);
+          let extra;
+          try {
+            extra = digest.respond(
+              { www: res.wwwAuthenticate, proxy: res.proxyAuthenticate },
+              {
+                method: 'INVITE',
+                uri: this.target,
+                body: offer,
+                authorization: inv.request?.authorization ?? [],
+                proxyAuthorization: inv.request?.proxyAuthorization ?? [],
+              },
+            );
+          } catch (e) {
+            finalStatus = res.status;
+            finalReason = res.reason;
+            outcome = 'auth-failed';
+            endReason = END_REASONS.authFailed;
+            error = errorInfo(e);
+            break;
+          }
+          inv = inv.retry({ headers: extra.map((h) => [h.header, h.value] as [string, string]) });
+          this.#current = inv;
+          continue;
+        }
+        break;
+      }
+      if (ringTimer !== undefined && r.kind !== 'answered') {
+        ctx.clock.clearTimeout(ringTimer);
+        ringTimer = undefined;
+      }
+      if (outcome === 'auth-failed') {
+        // decided above
+      } else if (r.kind === 'rejected') {
+        finalStatus = r.response.status;
+        finalReason = r.response.reason;
+        ({ outcome, endReason } = classifyFinalStatus(finalStatus, finalReason, this.#ringTimedOut));
+        if (outcome === 'auth-failed' && !digest) endReason = `authentication required, no credentials (${finalStatus} ${finalReason})`;
+      } else if (r.kind === 'failed') {
+        const info = errorInfo(r.error);
+        error = info;
+        outcome = /TIMEOUT|TRANSPORT|DNS|CONNECT|UNAVAILABLE|NO_RESPONSE|SEND|ROUTE|TLS/.test(info.code) ? 'unreachable' : 'error';
+        endReason = outcome === 'unreachable' ? END_REASONS.unreachable : END_REASONS.error;
+        if (this.#aborted) {
+          outcome = 'error';
+          error = { code: 'CALL_ABORTED', message: 'the call was aborted' };
+          endReason = END_REASONS.aborted;
+        }
+      } else if (r.kind === 'cancelled') {
+        finalStatus = r.response?.status ?? null;
+        finalReason = r.response?.reason ?? null;
+        endedBy = 'caller';
+        if (this.#aborted) {
+          outcome = 'error';
+          error = { code: 'CALL_ABORTED', message: 'the call was aborted' };
+          endReason = END_REASONS.aborted;
+        } else if (this.#userCancelled) {
+          outcome = 'no-answer';
+          endReason = 'cancelled by caller';
+        } else {
+          outcome = 'no-answer';
+          endReason = END_REASONS.didNotAnswer;
+          endedBy = 'timeout';
+        }
+      } else {
+        // answered
+        if (ringTimer !== undefined) ctx.clock.clearTimeout(ringTimer);
+        ringTimer = undefined;
+        finalStatus = r.response.status;
+        finalReason = r.response.reason;
+        const answered = await this.#answered(r.response, r.call, leg);
+        ({ outcome, endReason, endedBy } = answered);
+        if (answered.error) error = answered.error;
+      }
+    } catch (e) {
+      error = this.#aborted ? { code: 'CALL_ABORTED', message: 'the call was aborted' } : errorInfo(e);
+      outcome = 'error';
+      endReason = this.#aborted ? END_REASONS.aborted : END_REASONS.error;
+    } finally {
+      if (ringTimer !== undefined) ctx.clock.clearTimeout(ringTimer);
+      this.#signal?.removeEventListener('abort', onAbort);
+    }
+    await this.#finish({ outcome, endReason, endedBy, finalStatus, finalReason, error, onTrace, protocol });
+  }
+
+  #wireLeg(leg: MediaLeg): void {
+    leg.on('first-rtp-sent', (t) => {
+      this.#timings.firstRtpSentMs = t;
+      this.#event('first-rtp-sent', undefined, t);
+    });
+    leg.on('first-rtp-received', (t) => {
+      this.#timings.firstRtpReceivedMs = t;
+      this.#event('first-rtp-received', undefined, t);
+    });
+    let firstSpeech = true;
+    leg.on('remote-speech', (s) => {
+      if (firstSpeech) this.#event('first-agent-speech', undefined, s.startMs);
+      firstSpeech = false;
+      this.#event('agent-speech', `${Math.round(s.startMs)}-${Math.round(s.endMs)} ms`, s.endMs);
+    });
+    leg.on('dtmf', (e) => {
+      this.#dtmf.push({ digit: e.digit, t: e.t, durationMs: e.durationMs });
+      this.#event('dtmf-received', e.digit, e.t);
+      this.emit('dtmf', e);
+    });
+    leg.on('audio', (f) => {
+      if (this.listenerCount('audio') > 0) this.emit('audio', f);
+    });
+    leg.on('warning', (e) => {
+      if (this.#warnings.length < 50) this.#warnings.push(`MEDIA_WARNING: ${e.message}`);
+    });
+  }
+
+  #wireInvite(inv: SipOutgoingInvite, leg: MediaLeg): void {
+    let lastEarly: string | null = null;
+    inv.on('provisional', (res) => {
+      const t = this.#now();
+      this.#timings.firstProvisionalMs ??= t;
+      if (res.status > 100) {
+        if (this.#timings.ringingMs === null) this.#timings.ringingMs = t;
+        this.#event(res.status === 180 ? 'ringing' : 'progress', `${res.status} ${res.reason}`, t);
+        this.emit('ringing', { status: res.status, reason: res.reason, t });
+      } else this.#event('trying', `${res.status} ${res.reason}`, t);
+      if (res.status > 100 && isSdp(res)) {
+        const body = res.body.toString('utf8');
+        if (body === lastEarly) return;
+        lastEarly = body;
+        leg.applyAnswer(body).then(
+          (n) => {
+            this.#negotiated = n;
+            if (this.#timings.earlyMediaMs === null) {
+              this.#timings.earlyMediaMs = this.#now();
+              this.#event('early-media', n.codec);
+              this.emit('early-media', { t: this.#timings.earlyMediaMs, codec: n.codec });
+            }
+          },
+          (e) => this.#warnings.push(`EARLY_MEDIA_SDP: ${errorInfo(e).message}`),
+        );
+      }
+    });
+  }
+
+  async #answered(
+    res: SipResponse,
+    sipCall: SipCall,
+    leg: MediaLeg,
+  ): Promise<{ outcome: CallOutcome; endReason: string; endedBy: EndedBy | null; error?: { code: string; message: string } }> {
+    const ctx = this.#ctx;
+    this.#sipCall = sipCall;
+    const answerT = this.#now();
+    this.#timings.answerMs = answerT;
+    this.#event('answered', `${res.status} ${res.reason}`, answerT);
+    sipCall.onOffer = async (offer) => {
+      this.#event('reinvite-received');
+      const a = await leg.answerOffer(typeof offer.body === 'string' ? offer.body : offer.body.toString('utf8'));
+      this.#negotiated = a.negotiated;
+      return { body: a.sdp, contentType: 'application/sdp' };
+    };
+    try {
+      if (isSdp(res)) this.#negotiated = await leg.applyAnswer(res.body.toString('utf8'));
+      else if (!leg.started) throw new CallerError('CALLER_NO_ANSWER_SDP', 'the 2xx carried no SDP answer and no early SDP came before');
+    } catch (e) {
+      const info = errorInfo(e);
+      this.#event('bye-sent', 'no usable SDP answer');
+      await sipCall.bye().catch(() => undefined);
+      const mismatch = info.code === 'SDP_STREAM_REJECTED' || info.code === 'SDP_CODEC_NOT_OFFERED';
+      return { outcome: mismatch ? 'rejected' : 'error', endReason: mismatch ? END_REASONS.codecMismatch : END_REASONS.error, endedBy: 'caller', error: info };
+    }
+    this.emit('answered', { t: answerT, codec: this.#negotiated?.codec ?? null });
+
+    const cause = new Promise<EndCause>((resolve) => {
+      this.#endCause = resolve;
+      if (this.#pendingCause) this.#end(this.#pendingCause);
+    });
+    if (this.#aborted) this.#end('aborted');
+    void sipCall.ended.then((e) => {
+      if (e.reason === 'remote-bye') {
+        this.#event('bye-received', undefined);
+        this.#end('agent-bye');
+      } else if (e.reason !== 'local-bye') {
+        this.#event('call-ended', e.reason);
+        this.#end('dialog-gone');
+      }
+    });
+    const duration = this.#options.durationMs;
+    const callMs = this.#options.timeouts?.callMs ?? Math.max(DEFAULT_CALL_MS, (duration ?? 0) + 30_000);
+    const timers: TimerHandle[] = [ctx.clock.setTimeout(() => this.#end('call-timeout'), callMs)];
+    if (duration !== undefined) timers.push(ctx.clock.setTimeout(() => this.#end('duration'), duration));
+    const jitterTimer = (): void => {
+      const s = leg.stats();
+      if (s) this.#maxJitterMs = Math.max(this.#maxJitterMs, s.received.jitterMs);
+      timers.push(ctx.clock.setTimeout(jitterTimer, 500));
+    };
+    timers.push(ctx.clock.setTimeout(jitterTimer, 500));
+    const stop = new AbortController();
+    const plan = this.#runPlan(leg, stop.signal).then(
+      () => {
+        if (this.#options.script || (this.#options.play && duration === undefined)) this.#end('script-done');
+      },
+      (e) => {
+        this.#warnings.push(`SCRIPT_FAILED: ${errorInfo(e).code}: ${errorInfo(e).message}`);
+        this.#end('script-done');
+      },
+    );
+    const why = await cause;
+    stop.abort();
+    for (const t of timers) ctx.clock.clearTimeout(t);
+    leg.clearPlayback();
+    await plan;
+    const s = leg.stats();
+    if (s) this.#maxJitterMs = Math.max(this.#maxJitterMs, s.received.jitterMs);
+    if (why !== 'agent-bye' && why !== 'dialog-gone' && sipCall.active) {
+      this.#event('bye-sent', why);
+      const byeRes = await sipCall.bye().catch(() => undefined);
+      if (!byeRes) this.#warnings.push('BYE_NO_RESPONSE: the BYE got no final response');
+    }
+    switch (why) {
+      case 'agent-bye':
+        return { outcome: 'completed', endReason: END_REASONS.agentHangup, endedBy: 'agent' };
+      case 'dialog-gone':
+        return { outcome: 'completed', endReason: 'call dropped', endedBy: 'agent' };
+      case 'call-timeout':
+        return { outcome: 'timeout', endReason: END_REASONS.exceededMaxDuration, endedBy: 'timeout' };
+      case 'aborted':
+        return { outcome: 'error', endReason: END_REASONS.aborted, endedBy: 'caller', error: { code: 'CALL_ABORTED', message: 'the call was aborted' } };
+      default:
+        return { outcome: 'completed', endReason: END_REASONS.callerHangup, endedBy: 'caller' };
+    }
+  }
+
+  async #runPlan(leg: MediaLeg, signal: AbortSignal): Promise<void> {
+    const o = this.#options;
+    if (o.script) {
+      for (const [i, step] of o.script.entries()) {
+        if (signal.aborted) return;
+        if (await this.#step(leg, step, i, signal)) {
+          this.#end('script-done');
+          return;
+        }
+      }
+      return;
+    }
+    if (o.play) {
+      this.#event('play', o.play);
+      await leg.playFile(o.play);
+      this.#event('play-done');
+    }
+    if (!o.play && o.durationMs === undefined) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+  }
+
+  /** Runs one step; true when it was a hang-up. */
+  async #step(leg: MediaLeg, step: CallScriptStep, i: number, signal: AbortSignal): Promise<boolean> {
+    if ('play' in step) {
+      this.#event('script', `${i}: play ${step.play}`);
+      await leg.playFile(step.play);
+    } else if ('silence' in step) {
+      this.#event('script', `${i}: silence ${step.silence} ms`);
+      await leg.silence(step.silence);
+    } else if ('waitForAgent' in step) {
+      this.#event('script', `${i}: wait for agent`);
+      const w = await leg.waitForRemoteSpeech({ ...step.waitForAgent, signal });
+      this.#event('agent-turn', w.heard ? 'heard' : w.timedOut ? 'timed out' : 'stopped', w.t);
+    } else if ('dtmf' in step) {
+      this.#event('script', `${i}: dtmf ${step.dtmf}`);
+      await leg.sendDtmf(step.dtmf);
+    } else if ('hangup' in step) {
+      this.#event('script', `${i}: hangup`);
+      return true;
+    } else {
+      throw new CallerError('CALLER_BAD_OPTION', `script step ${i} is not play, silence, waitForAgent, dtmf or hangup`);
+    }
+    return false;
+  }
+
+  #onTrace(ev: SipTraceEvent): void {
+    let callId: string | undefined;
+    try {
+      callId = ev.message.callId;
+    } catch {
+      return;
+    }
+    if (callId !== this.#sipCallId || this.#sipCallId === '') return;
+    const t = this.#now();
+    const ua = this.#ctx.ua;
+    let local = '';
+    try {
+      local = hostPort(ua.transports.sentBy(ev.protocol));
+    } catch {
+      local = '';
+    }
+    const entry = ladderEntry(ev.message, t, ev.direction === 'out' ? 'sent' : 'received', ev.protocol, local, hostPort(ev.remote));
+    this.#messages.push(entry);
+    const m = ev.message;
+    if (ev.direction === 'out' && m.kind === 'request' && m.method === 'INVITE' && !this.#inviteSized && !ev.retransmission) {
+      this.#inviteSized = true;
+      const size = serializeMessage(m).length;
+      this.#warnings.push(...inviteWarnings(this.#headerSet, size, ev.protocol));
+    }
+    if (ev.direction === 'out' && m.kind === 'request' && m.method === 'CANCEL' && !ev.retransmission) this.#event('cancel-sent');
+  }
+
+  async #finish(f: {
+    outcome: CallOutcome;
+    endReason: string;
+    endedBy: EndedBy | null;
+    finalStatus: number | null;
+    finalReason: string | null;
+    error: CallResult['error'];
+    onTrace: (ev: SipTraceEvent) => void;
+    protocol: 'udp' | 'tcp' | 'tls';
+  }): Promise<void> {
+    const leg = this.#leg;
+    let rtp: RtpSummary | null = null;
+    let audio: CallResult['audio'] = null;
+    if (leg) {
+      await leg.close().catch(() => undefined);
+      const s = leg.stats();
+      if (s) {
+        rtp = {
+          localPort: s.localPort,
+          remote: s.remote ? hostPort(s.remote) : null,
+          sent: { packets: s.sent.packets, bytes: s.sent.bytes },
+          received: {
+            packets: s.received.packets,
+            bytes: s.received.bytes,
+            expected: s.received.expected,
+            lost: s.received.lost,
+            lossPercent: Math.round(s.received.lossPercent * 1000) / 1000,
+            jitterMs: Math.round(s.received.jitterMs * 1000) / 1000,
+            maxJitterMs: Math.round(Math.max(this.#maxJitterMs, s.received.jitterMs) * 1000) / 1000,
+            duplicates: s.received.duplicates,
+            reordered: s.received.reordered,
+            dropped: s.dropped.total,
+          },
+          rtcpReceived: s.rtcp.receivedAny,
+        };
+      }
+      if (leg.recordingPath) audio = { recordingPath: leg.recordingPath, sampleRate: leg.recordingSampleRate, channels: 2 };
+    }
+    // the last responses (200 to BYE) arrive before bye() resolves; nothing further is ours
+    this.#ctx.ua.off('trace', f.onTrace);
+    const endT = this.#t0 === 0 ? 0 : this.#now();
+    this.#timings.endMs = this.#t0 === 0 ? null : endT;
+    this.#timings.talkDurationMs = this.#timings.answerMs !== null ? Math.max(0, endT - this.#timings.answerMs) : 0;
+    this.#event('ended', f.outcome, endT);
+    this.#timeline.sort((a, b) => a.t - b.t);
+    const n = this.#negotiated;
+    const codec: NegotiatedCodecInfo | null = n
+      ? { name: n.codec, payloadType: n.payloadType, clockRate: n.clockRate, channels: n.channels, ptimeMs: n.ptime, dtmfPayloadType: n.dtmfPayloadType ?? null }
+      : null;
+    const result: CallResult = {
+      schemaVersion: 1,
+      outcome: f.outcome,
+      endReason: f.endReason,
+      endedBy: f.endedBy,
+      target: this.target,
+      transport: f.protocol,
+      ids: { ...this.ids, generated: [...this.ids.generated] },
+      sip: { callId: this.#sipCallId, finalStatus: f.finalStatus, finalReason: f.finalReason, headersSent: this.headersSent.map((h) => ({ ...h })) },
+      codec,
+      timings: this.#timings,
+      rtp,
+      audio,
+      dtmfReceived: this.#dtmf,
+      messages: this.#messages,
+      timeline: this.#timeline,
+      warnings: this.#warnings,
+      error: f.error,
+    };
+    this.#finished = true;
+    this.#resolve(result);
+    this.emit('ended', result);
+  }
+
+  /** Debug view: never includes credentials. */
+  toJSON(): Record<string, unknown> {
+    return { target: this.target, callId: this.#sipCallId, ids: this.ids, finished: this.#finished };
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * `Caller`: owns one SIP user agent (one socket/listener for the chosen transport), an RTP port
+ * pool and the RTP pacer, and places any number of concurrent test calls.
+ */
+import { systemClock, type Clock } from '../clock';
+import { Pacer, sharedPacer } from '../rtp/pacer';
+import { RtpPortPool } from '../rtp/port-pool';
+import { SipUserAgent } from '../sip/user-agent';
+import { Call } from './call';
+import { CallerError } from './errors';
+import { buildInviteRequest, inviteWarnings, prepareInvite, type RenderedInvite } from './invite';
+import type { CallerOptions, CallOptions } from './options';
+import { callerUaOptions } from './ua-options';
+import { serializeMessage } from '../sip/serializer';
+import { buildMediaOffer } from '../call-media/media-leg';
+import { serializeSdp } from '../sdp/serializer';
+
+/**
+ * Places instrumented test calls.
+ *
+ * ```ts
+ * const caller = new Caller({ bind: { address: '127.0.0.1' }, transport: 'udp' });
+ * const call = caller.call({ target: 'sip:agent@127.0.0.1:5080', play: 'question.wav', record: 'call.wav' });
+ * call.on('answered', () => …);
+ * const result = await call.result;   // never rejects: failures are outcomes
+ * await caller.close();
+ * ```
+ */
+export class Caller {
+  private readonly options: CallerOptions;
+  private readonly ua: SipUserAgent;
+  private readonly clock: Clock;
+  private readonly pool: RtpPortPool;
+  private readonly pacer: Pacer;
+  private readonly ownsPacer: boolean;
+  private readonly calls = new Set<Call>();
+  private startPromise: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: CallerOptions = {}) {
+    const t = options.transport ?? 'udp';
+    if (t !== 'udp' && t !== 'tcp' && t !== 'tls') throw new CallerError('CALLER_BAD_OPTION', 'transport must be udp, tcp or tls');
+    this.options = { ...options };
+    this.clock = options.clock ?? systemClock;
+    this.ua = new SipUserAgent(callerUaOptions(options));
+    this.pool = new RtpPortPool(options.rtpPorts ?? {});
+    this.ownsPacer = this.clock !== systemClock;
+    this.pacer = this.ownsPacer ? new Pacer({ clock: this.clock }) : sharedPacer();
+  }
+
+  /** Binds the SIP transport (done on the first call otherwise). */
+  start(): Promise<void> {
+    if (this.closing) return Promise.reject(new CallerError('CALLER_CLOSED', 'the caller is closed'));
+    this.startPromise ??= this.ua.start();
+    return this.startPromise;
+  }
+
+  /** Our SIP address for the transport (after {@link start}). */
+  get sipAddress(): { address: string; port: number } {
+    return this.ua.transports.sentBy(this.options.transport ?? 'udp');
+  }
+
+  /** Calls in progress. */
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  /**
+   * Places a call. Returns at once; progress comes as events, the outcome as `call.result`.
+   * @throws {@link CallerError} `CALLER_BAD_OPTION` / `CALLER_CLOSED`, or a `TestHeaderError`
+   *   subclass (e.g. `HeaderInjectionError`) for a bad header or profile: nothing is sent then.
+   */
+  call(options: CallOptions): Call {
+    if (this.closing) throw new CallerError('CALLER_CLOSED', 'the caller is closed');
+    const ready = this.start();
+    ready.catch(() => undefined);
+    const call = new Call({ ua: this.ua, ready, clock: this.clock, portPool: this.pool, pacer: this.pacer, options: this.options }, options);
+    this.calls.add(call);
+    void call.result.then(() => this.calls.delete(call));
+    return call;
+  }
+
+  /**
+   * The INVITE this caller would send for `options`, built on the bound transport (real
+   * Contact and Via) with the same builders as {@link call}; nothing is sent.
+   */
+  async renderInvite(options: CallOptions): Promise<RenderedInvite> {
+    await this.start();
+    const protocol = this.options.transport ?? 'udp';
+    const rtpPort = this.pool.min;
+    const sdp = serializeSdp(buildMediaOffer({ address: this.options.bind?.address ?? '127.0.0.1', port: rtpPort, codecs: options.codecs }));
+    const prepared = prepareInvite(this.options, options, sdp);
+    const bytes = serializeMessage(buildInviteRequest(this.ua, prepared.inviteOptions, protocol));
+    return { bytes, text: bytes.toString('utf8'), headerSet: prepared.headerSet, warnings: inviteWarnings(prepared.headerSet, bytes.length, protocol) };
+  }
+
+  /**
+   * Hangs up every call (CANCEL or BYE), waits for their results, closes the SIP transport,
+   * RTP sockets and timers. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const pending = [...this.calls];
+      for (const c of pending) c.hangup();
+      await Promise.all(pending.map((c) => c.result));
+      await this.ua.close();
+      if (this.ownsPacer) this.pacer.close();
+    })();
+    return this.closing;
+  }
+
+  /** Debug view. */
+  toJSON(): Record<string, unknown> {
+    return { transport: this.options.transport ?? 'udp', activeCalls: this.calls.size };
+  }
+}

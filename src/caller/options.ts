@@ -1,0 +1,81 @@
+import type { Clock } from '../clock';
+import type { ExtraTestHeaders, TestProfile, TestRunIds } from '../headers/build';
+import type { SdpCodecSpec } from '../sdp/local-description';
+import type { SipTimerConfig } from '../sip/transaction/timers';
+import type { SipTlsTransportOptions } from '../sip/transport/tls';
+
+/** SIP transport of a {@link Caller}. */
+export type CallerTransport = 'udp' | 'tcp' | 'tls';
+
+/** Options of a `Caller`. */
+export interface CallerOptions {
+  /** Local SIP bind address and port (default `127.0.0.1`, port 0 = ephemeral). RTP binds on the same address. */
+  bind?: { address?: string; port?: number };
+  /** SIP transport (default `udp`): one socket/listener for it. */
+  transport?: CallerTransport;
+  /** TLS options (CA, client certificate, `rejectUnauthorized`) for `transport: 'tls'`. */
+  tls?: SipTlsTransportOptions;
+  /** RTP port range (default 10000–20000). */
+  rtpPorts?: { min?: number; max?: number };
+  /** Monotonic clock for every timer and timestamp (tests); default the system clock. */
+  clock?: Clock;
+  /** SIP timer overrides (T1 drives retransmissions and Timer B = 64×T1). */
+  sipTimers?: Partial<SipTimerConfig>;
+  /** User part of From/Contact (default `sipprobe`). */
+  fromUser?: string;
+  /** Display name in From. */
+  fromDisplayName?: string;
+  /** Host in our From URI (default the bind address). */
+  fromHost?: string;
+  /** `User-Agent` header; null sends none. Default `sipprobe`. */
+  userAgent?: string | null;
+}
+
+/** One step of a scripted call. */
+export type CallScriptStep =
+  | { play: string }
+  | { silence: number }
+  | { waitForAgent: { thenSilenceMs?: number; timeoutMs?: number } }
+  | { dtmf: string }
+  | { hangup: true };
+
+/** Credentials, used only when challenged (401/407). */
+export interface CallAuth {
+  username: string;
+  /** Never stored where a result, log, error or `util.inspect` can show it. */
+  password: string;
+}
+
+/** Options of `caller.call()`. */
+export interface CallOptions {
+  /** Request-URI, e.g. `sip:agent@127.0.0.1:5080`. */
+  target: string;
+  /** Digest credentials, used only if challenged. */
+  auth?: CallAuth;
+  /** Test ids; missing ones are generated (UUID v4) and listed in `result.ids.generated`. */
+  run?: TestRunIds;
+  /** Test profile: only `X-` keys of `information.main_agent_variables` are sent. */
+  profile?: TestProfile;
+  /** Custom headers (`X-…`), validated like profile keys. */
+  headers?: ExtraTestHeaders;
+  /** Codec preference (default `['PCMU', 'PCMA']`); telephone-event is always offered. */
+  codecs?: ReadonlyArray<string | SdpCodecSpec>;
+  /** WAV to play once answered (then hang up, unless `durationMs` says how long to stay). */
+  play?: string;
+  /** Steps to run once answered (instead of `play`); the call hangs up at the end. */
+  script?: readonly CallScriptStep[];
+  /** Stay in the call this long after the answer (ms), then hang up. */
+  durationMs?: number;
+  /** Write a stereo WAV (caller left, agent right) here. */
+  record?: string;
+  timeouts?: {
+    /** From the INVITE to the answer; then CANCEL → `no-answer`. Default 30 000. */
+    ringMs?: number;
+    /** Longest answered call; then BYE → `timeout`. Default 60 000 (or `durationMs` + 30 000 if longer). */
+    callMs?: number;
+  };
+  /** From user part for this call (default the Caller's). */
+  fromUser?: string;
+  /** Aborting cancels (before the answer) or hangs up (after); the outcome is `error` / `CALL_ABORTED`. */
+  signal?: AbortSignal;
+}
