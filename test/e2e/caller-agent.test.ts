@@ -72,19 +72,33 @@ describe.each(['udp', 'tcp'] as const)('Caller ↔ TestAgent over %s', (transpor
 });
 
 describe('digest against the TestAgent', () => {
+  // one agent and caller for the whole table (the behaviour changes per test)
+  let agent: TestAgent;
+  let caller: Caller;
+  beforeAll(async () => {
+    agent = new TestAgent({ behaviour: { play: null }, media: { portPool: agentPool } });
+    await agent.start();
+    caller = new Caller({ rtpPorts: { min: 35000, max: 35400 } });
+  });
+  afterAll(async () => {
+    await caller.close();
+    await agent.stop();
+  });
   const algorithms: DigestAlgorithm[] = ['MD5', 'MD5-sess', 'SHA-256', 'SHA-256-sess', 'SHA-512-256', 'SHA-512-256-sess'];
   test.each(algorithms.flatMap((a) => [[a, false] as const, [a, true] as const]))('%s proxy=%s: verified, completed, X- headers on both INVITEs', async (alg, proxy) => {
-    await withAgent({ play: null, hangupAfterMs: 100, auth: { username: 'bob', password: PASSWORD, algorithms: [alg], proxy } }, async (agent, caller) => {
-      const r = await caller.call({ target: agent.uri, auth: { username: 'bob', password: PASSWORD }, run: { runId: 'digest' } }).result;
-      expect(r.outcome).toBe('completed');
-      const call = agent.calls[0];
-      expect(call.authAttempts.some((a) => a.ok && a.algorithm === alg)).toBe(true);
-      expect(call.invites.length).toBe(2);
-      for (const inv of call.invites) expect(inv.headers.get('X-Run-Id')).toBe('digest');
-      expect(JSON.stringify(r)).not.toContain(PASSWORD);
-    });
+    agent.setBehaviour({ play: null, hangupAfterMs: 100, auth: { username: 'bob', password: PASSWORD, algorithms: [alg], proxy } });
+    const before = agent.calls.length;
+    const r = await caller.call({ target: agent.uri, auth: { username: 'bob', password: PASSWORD }, run: { runId: 'digest' } }).result;
+    expect(r.outcome).toBe('completed');
+    const call = agent.calls[before];
+    expect(call.authAttempts.some((a) => a.ok && a.algorithm === alg)).toBe(true);
+    expect(call.invites.length).toBe(2);
+    for (const inv of call.invites) expect(inv.headers.get('X-Run-Id')).toBe('digest');
+    expect(JSON.stringify(r)).not.toContain(PASSWORD);
   });
+});
 
+describe('digest edge cases against the TestAgent', () => {
   test('several challenges (MD5 then SHA-256 listed): the strongest is used', async () => {
     await withAgent({ play: null, hangupAfterMs: 100, auth: { username: 'bob', password: PASSWORD, algorithms: ['MD5', 'SHA-256'] } }, async (agent, caller) => {
       const r = await caller.call({ target: agent.uri, auth: { username: 'bob', password: PASSWORD } }).result;
