@@ -62,6 +62,18 @@ export class SipHeaderList implements Iterable<SipHeaderField> {
   /** @internal */ _from: unknown = MEMO_MISS;
   /** @internal */ _to: unknown = MEMO_MISS;
   /** @internal */ _cseq: unknown = MEMO_MISS;
+  /**
+   * @internal The parsed message head, when the parser could leave the first Via/From/To value
+   * in place: `_viaA`/`_viaZ` (and from/to) are its offsets there, -1 while no such line was
+   * seen, -2 once it must be read from `vals` instead (folded, not decoded 1:1, or edited).
+   */
+  _src = '';
+  /** @internal */ _viaA = -1;
+  /** @internal */ _viaZ = 0;
+  /** @internal */ _fromA = -1;
+  /** @internal */ _fromZ = 0;
+  /** @internal */ _toA = -1;
+  /** @internal */ _toZ = 0;
 
   /** Number of header lines. */
   get size(): number {
@@ -260,12 +272,15 @@ export class SipHeaderList implements Iterable<SipHeaderField> {
     switch (key) {
       case 'via':
         this._topVia = MEMO_MISS;
+        this._viaA = -2;
         break;
       case 'from':
         this._from = MEMO_MISS;
+        this._fromA = -2;
         break;
       case 'to':
         this._to = MEMO_MISS;
+        this._toA = -2;
         break;
       case 'cseq':
         this._cseq = MEMO_MISS;

@@ -47,12 +47,27 @@ export function trimWs(s: string): string {
  * Throws when the string is unterminated.
  */
 export function skipQuoted(s: string, i: number): number {
-  for (let j = i + 1; j < s.length; j++) {
+  return skipQuotedTo(s, i, s.length, 0);
+}
+
+/** @internal {@link skipQuoted} within `s[.., n)`; error offsets relative to `base`. */
+export function skipQuotedTo(s: string, i: number, n: number, base: number): number {
+  for (let j = i + 1; j < n; j++) {
     const c = s.charCodeAt(j);
     if (c === 92 /* \ */) j++;
     else if (c === 34) return j + 1;
   }
-  throw new SipParseError('SIP_PARSE_VALUE', 'unterminated quoted string', i);
+  throw new SipParseError('SIP_PARSE_VALUE', 'unterminated quoted string', i - base);
+}
+
+/** @internal {@link skipWs} within `s[.., n)`. */
+export function skipWsTo(s: string, i: number, n: number): number {
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9) break;
+    i++;
+  }
+  return i;
 }
 
 /** Contents of the quoted-string spanning `[i, end)` with `\x` escapes resolved. */
@@ -121,14 +136,18 @@ export function splitList(value: string, out: string[] = []): string[] {
 
 /** Index of the first comma at or after `i` outside quotes and `<…>`, or `-1`. */
 export function firstListComma(value: string, i = 0): number {
+  return firstListCommaTo(value, i, value.length);
+}
+
+/** @internal {@link firstListComma} within `s[i, n)`. */
+export function firstListCommaTo(s: string, i: number, n: number): number {
   let angle = false;
-  const n = value.length;
   for (; i < n; i++) {
-    const c = value.charCodeAt(i);
+    const c = s.charCodeAt(i);
     if (c === 34 && !angle) {
       let j = i + 1;
       while (j < n) {
-        const d = value.charCodeAt(j);
+        const d = s.charCodeAt(j);
         if (d === 92) j += 2;
         else if (d === 34) break;
         else j++;
@@ -211,22 +230,21 @@ export function parseParams(s: string, i: number, params: SipParams, what: strin
  * @internal {@link parseParams} that may skip building the Map (`params` null) while still
  * validating everything and recording the well-known parameters in {@link PARAM_HITS}.
  */
-export function scanParams(s: string, i: number, params: SipParams | null, what: string): void {
+export function scanParams(s: string, i: number, params: SipParams | null, what: string, n: number = s.length, base = 0): void {
   const hits = PARAM_HITS;
   hits.branch = hits.received = hits.rport = hits.tag = hits.expires = hits.q = undefined;
-  const n = s.length;
   for (;;) {
-    i = skipWs(s, i);
+    i = skipWsTo(s, i, n);
     if (i >= n) return;
-    if (s.charCodeAt(i) !== 59 /* ; */) throw new SipParseError('SIP_PARSE_VALUE', `unexpected character in ${what} parameters`, i);
-    i = skipWs(s, i + 1);
+    if (s.charCodeAt(i) !== 59 /* ; */) throw new SipParseError('SIP_PARSE_VALUE', `unexpected character in ${what} parameters`, i - base);
+    i = skipWsTo(s, i + 1, n);
     const ns = i;
     while (i < n) {
       const c = s.charCodeAt(i);
       if (c >= 128 || TOKEN[c] !== 1) break;
       i++;
     }
-    if (i === ns) throw new SipParseError('SIP_PARSE_VALUE', `empty ${what} parameter name`, i);
+    if (i === ns) throw new SipParseError('SIP_PARSE_VALUE', `empty ${what} parameter name`, i - base);
     const id = paramId(s, ns, i);
     let name = '';
     if (params !== null || id === 0) {
@@ -240,12 +258,12 @@ export function scanParams(s: string, i: number, params: SipParams | null, what:
         name = upper ? s.slice(ns, i).toLowerCase() : s.slice(ns, i);
       }
     }
-    i = skipWs(s, i);
+    i = skipWsTo(s, i, n);
     let value: string | null = null;
     if (i < n && s.charCodeAt(i) === 61 /* = */) {
-      i = skipWs(s, i + 1);
+      i = skipWsTo(s, i + 1, n);
       if (i < n && s.charCodeAt(i) === 34) {
-        const end = skipQuoted(s, i);
+        const end = skipQuotedTo(s, i, n, base);
         value = unquote(s, i, end);
         i = end;
       } else {
@@ -255,7 +273,7 @@ export function scanParams(s: string, i: number, params: SipParams | null, what:
           if (c === 59 || c === 32 || c === 9 || c === 44 || c === 34 || c < 32 || c === 127) break;
           i++;
         }
-        if (i === vs) throw new SipParseError('SIP_PARSE_VALUE', `empty value of ${what} parameter ${name === '' ? PARAM_NAMES[id] : name}`, i);
+        if (i === vs) throw new SipParseError('SIP_PARSE_VALUE', `empty value of ${what} parameter ${name === '' ? PARAM_NAMES[id] : name}`, i - base);
         value = s.slice(vs, i);
       }
     }

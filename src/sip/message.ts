@@ -31,10 +31,10 @@ import * as via from './via';
 import type { SipVia } from './via';
 
 // Bound once: under tsx/esbuild, imported bindings are getters, which costs on every call.
-const { parseDecimal, trimWs } = hv;
-const { parseContact, parseNameAddr } = na;
+const { firstListCommaTo, parseDecimal, trimWs } = hv;
+const { parseContact, parseNameAddr, parseNameAddrAt } = na;
 const { parseUri } = uri;
-const { parseVia } = via;
+const { parseVia, parseViaAt } = via;
 
 /** CSeq header value. */
 export interface SipCSeq {
@@ -87,8 +87,21 @@ abstract class SipMessageBase {
     const h = this.headers;
     let v = h._topVia as SipVia | undefined | typeof MEMO_MISS;
     if (v === MEMO_MISS) {
-      const text = h.firstByKey('via');
-      h._topVia = v = text === undefined ? undefined : parseVia(text);
+      const a = h._viaA;
+      if (a >= 0) {
+        // the first element, read in place in the head (no cut-out string to parse)
+        const src = h._src;
+        let z = h._viaZ;
+        const comma = firstListCommaTo(src, a, z);
+        if (comma >= 0) {
+          z = comma;
+          while (z > a && (src.charCodeAt(z - 1) === 32 || src.charCodeAt(z - 1) === 9)) z--;
+        }
+        h._topVia = v = parseViaAt(src, a, z);
+      } else {
+        const text = h.firstByKey('via');
+        h._topVia = v = text === undefined ? undefined : parseVia(text);
+      }
     }
     return v;
   }
@@ -98,8 +111,11 @@ abstract class SipMessageBase {
     const h = this.headers;
     let v = h._from as SipNameAddr | undefined | typeof MEMO_MISS;
     if (v === MEMO_MISS) {
-      const text = h.getByKey('from');
-      h._from = v = text === undefined ? undefined : parseNameAddr(text);
+      if (h._fromA >= 0) h._from = v = parseNameAddrAt(h._src, h._fromA, h._fromZ);
+      else {
+        const text = h.getByKey('from');
+        h._from = v = text === undefined ? undefined : parseNameAddr(text);
+      }
     }
     return v;
   }
@@ -109,8 +125,11 @@ abstract class SipMessageBase {
     const h = this.headers;
     let v = h._to as SipNameAddr | undefined | typeof MEMO_MISS;
     if (v === MEMO_MISS) {
-      const text = h.getByKey('to');
-      h._to = v = text === undefined ? undefined : parseNameAddr(text);
+      if (h._toA >= 0) h._to = v = parseNameAddrAt(h._src, h._toA, h._toZ);
+      else {
+        const text = h.getByKey('to');
+        h._to = v = text === undefined ? undefined : parseNameAddr(text);
+      }
     }
     return v;
   }

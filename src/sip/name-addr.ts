@@ -7,7 +7,7 @@ import * as hv from './header-values';
 import type { SipParams } from './header-values';
 
 // Bound once: under tsx/esbuild, imported bindings are getters, which costs on every call.
-const { isTokenChar, parseParams, scanParams, quote, skipQuoted, skipWs, unquote, formatParams } = hv;
+const { isTokenChar, scanParams, quote, skipQuotedTo, skipWsTo, unquote, formatParams } = hv;
 const HITS = hv.PARAM_HITS;
 
 /** A parsed name-addr or addr-spec with its header parameters. */
@@ -47,12 +47,14 @@ class SipNameAddrValue implements SipNameAddr {
   declare readonly tag?: string;
   readonly #text: string;
   readonly #paramsAt: number;
+  readonly #end: number;
   #params: SipParams | undefined;
 
-  constructor(uri: string, text: string, paramsAt: number) {
+  constructor(uri: string, text: string, paramsAt: number, end: number) {
     this.uri = uri;
     this.#text = text;
     this.#paramsAt = paramsAt;
+    this.#end = end;
   }
 
   /** Header parameters (not URI parameters): lower-case names. */
@@ -60,7 +62,7 @@ class SipNameAddrValue implements SipNameAddr {
     let m = this.#params;
     if (m === undefined) {
       m = this.#params = new Map();
-      if (this.#paramsAt >= 0) parseParams(this.#text, this.#paramsAt, m, 'address');
+      if (this.#paramsAt >= 0) scanParams(this.#text, this.#paramsAt, m, 'address', this.#end, 0);
     }
     return m;
   }
@@ -73,7 +75,7 @@ class SipContactValue extends SipNameAddrValue implements SipContact {
   declare readonly q?: number;
 
   constructor(uri: string, text: string, paramsAt: number, star: boolean) {
-    super(uri, text, paramsAt);
+    super(uri, text, paramsAt, text.length);
     this.star = star;
   }
 }
@@ -86,55 +88,60 @@ let scannedUri = '';
 
 /** Parses the address part and validates the parameters; returns where the parameters start. */
 function scanAddress(text: string): number {
-  const n = text.length;
-  let i = skipWs(text, 0);
+  return scanAddressAt(text, 0, text.length);
+}
+
+/** {@link scanAddress} of `s[a, n)` without cutting it out; error offsets relative to `a`. */
+function scanAddressAt(s: string, a: number, n: number): number {
+  let i = skipWsTo(s, a, n);
   if (i >= n) bad('empty address', 0);
   let displayName: string | undefined;
   let uri: string;
-  const c0 = text.charCodeAt(i);
+  const c0 = s.charCodeAt(i);
   if (c0 === 34) {
-    const end = skipQuoted(text, i);
-    displayName = unquote(text, i, end);
-    i = skipWs(text, end);
-    if (text.charCodeAt(i) !== 60) bad('quoted display name not followed by <URI>', i);
+    const end = skipQuotedTo(s, i, n, a);
+    displayName = unquote(s, i, end);
+    i = skipWsTo(s, end, n);
+    if (i >= n || s.charCodeAt(i) !== 60) bad('quoted display name not followed by <URI>', i - a);
   }
-  const lt = c0 === 34 ? i : c0 === 60 ? i : text.indexOf('<', i);
+  let lt = c0 === 34 ? i : c0 === 60 ? i : s.indexOf('<', i);
+  if (lt >= n) lt = -1;
   if (lt >= 0) {
     if (c0 !== 34 && lt > i) {
       // token display name: tokens separated by LWS
       let last = i;
       for (let k = i; k < lt; k++) {
-        const c = text.charCodeAt(k);
+        const c = s.charCodeAt(k);
         if (c === 32 || c === 9) continue;
-        if (!isTokenChar(c)) bad('invalid character in display name', k);
+        if (!isTokenChar(c)) bad('invalid character in display name', k - a);
         last = k + 1;
       }
-      displayName = text.slice(i, last);
+      displayName = s.slice(i, last);
     }
-    const gt = text.indexOf('>', lt + 1);
-    if (gt < 0) bad('unterminated <URI>', lt);
-    if (gt === lt + 1) bad('empty URI in <>', lt);
+    const gt = s.indexOf('>', lt + 1);
+    if (gt < 0 || gt >= n) bad('unterminated <URI>', lt - a);
+    if (gt === lt + 1) bad('empty URI in <>', lt - a);
     for (let k = lt + 1; k < gt; k++) {
-      const c = text.charCodeAt(k);
+      const c = s.charCodeAt(k);
       // LWS inside <> (RFC 4475 badaspec) or a nested '<' is not an addr-spec
-      if (c <= 32 || c === 60 || c === 34 || c === 127) bad('invalid character in <URI>', k);
+      if (c <= 32 || c === 60 || c === 34 || c === 127) bad('invalid character in <URI>', k - a);
     }
-    uri = text.slice(lt + 1, gt);
+    uri = s.slice(lt + 1, gt);
     i = gt + 1;
   } else {
     // addr-spec: the URI ends at the first ';' (parameters then belong to the header) or LWS
     const us = i;
     while (i < n) {
-      const c = text.charCodeAt(i);
+      const c = s.charCodeAt(i);
       if (c === 59 || c === 32 || c === 9) break;
       // RFC 3261 §20: a URI with a comma, question mark or semicolon must be in <> (RFC 4475 regbadct)
-      if (c === 62 || c === 34 || c === 60 || c === 44 || c === 63) bad('unexpected character in address', i);
+      if (c === 62 || c === 34 || c === 60 || c === 44 || c === 63) bad('unexpected character in address', i - a);
       i++;
     }
-    uri = text.slice(us, i);
-    if (uri.length === 0) bad('empty address', us);
+    uri = s.slice(us, i);
+    if (uri.length === 0) bad('empty address', us - a);
   }
-  scanParams(text, i, null, 'address');
+  scanParams(s, i, null, 'address', n, a);
   scannedDisplayName = displayName;
   scannedUri = uri;
   return i;
@@ -142,8 +149,13 @@ function scanAddress(text: string): number {
 
 /** Parses one name-addr / addr-spec element (already split from its list). */
 export function parseNameAddr(text: string): SipNameAddr {
-  const at = scanAddress(text);
-  const out: Mutable<SipNameAddrValue> = new SipNameAddrValue(scannedUri, text, at);
+  return parseNameAddrAt(text, 0, text.length);
+}
+
+/** @internal {@link parseNameAddr} of `s[a, n)` without cutting it out (the text may be a whole message head). */
+export function parseNameAddrAt(s: string, a: number, n: number): SipNameAddr {
+  const at = scanAddressAt(s, a, n);
+  const out: Mutable<SipNameAddrValue> = new SipNameAddrValue(scannedUri, s, at, n);
   if (scannedDisplayName !== undefined) out.displayName = scannedDisplayName;
   const tag = HITS.tag;
   if (typeof tag === 'string') out.tag = tag;

@@ -80,12 +80,37 @@ interface KnownName {
   name: string;
   key: string;
   c0: number;
+  cl: number;
   contentLength: boolean;
+  /** 1 Via, 2 From, 3 To (whose first value the typed accessors may read in place), else 0. */
+  slot: number;
 }
 const KNOWN_BY_LEN: KnownName[][] = [];
+function slotOf(key: string): number {
+  return key === 'via' ? 1 : key === 'from' ? 2 : key === 'to' ? 3 : 0;
+}
+
+/** Notes where the first Via/From/To value sits in the head (`a` -1: not readable in place). */
+function recordSlot(list: SipHeaderList, slot: number, a: number, z: number): void {
+  const v = a >= 0 ? a : -2;
+  if (slot === 1) {
+    if (list._viaA === -1) {
+      list._viaA = v;
+      list._viaZ = z;
+    }
+  } else if (slot === 2) {
+    if (list._fromA === -1) {
+      list._fromA = v;
+      list._fromZ = z;
+    }
+  } else if (list._toA === -1) {
+    list._toA = v;
+    list._toZ = z;
+  }
+}
 for (const name of KNOWN_NAMES) {
   const key = headerKey(name);
-  (KNOWN_BY_LEN[name.length] ??= []).push({ name, key, c0: name.charCodeAt(0), contentLength: key === 'content-length' });
+  (KNOWN_BY_LEN[name.length] ??= []).push({ name, key, c0: name.charCodeAt(0), cl: name.charCodeAt(name.length - 1), contentLength: key === 'content-length', slot: slotOf(key) });
 }
 
 /** The interned entry whose spelling is exactly `s[a, z)`, if any. */
@@ -93,9 +118,13 @@ function knownName(s: string, a: number, z: number): KnownName | undefined {
   const list = KNOWN_BY_LEN[z - a];
   if (list === undefined) return undefined;
   const c0 = s.charCodeAt(a);
-  for (let k = 0; k < list.length; k++) {
+  const cl = s.charCodeAt(z - 1);
+  outer: for (let k = 0; k < list.length; k++) {
     const e = list[k];
-    if (e.c0 === c0 && s.startsWith(e.name, a)) return e;
+    if (e.c0 !== c0 || e.cl !== cl) continue;
+    const name = e.name;
+    for (let i = 1, j = a + 1; j < z - 1; i++, j++) if (name.charCodeAt(i) !== s.charCodeAt(j)) continue outer;
+    return e;
   }
   return undefined;
 }
@@ -224,7 +253,11 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
   let pendName = '';
   let pendKey = '';
   let pendVal = '';
+  let pendSlot = 0;
+  let pendA = -1;
+  let pendZ = 0;
   let pending = false;
+  if (aligned) list._src = s;
   while (p < L) {
     const b0 = s.charCodeAt(p);
     if (b0 === 13 && p + 1 < L && s.charCodeAt(p + 1) === 10) {
@@ -269,6 +302,7 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
       if (z > a) {
         const val = aligned ? s.slice(a, z) : buf.toString('utf8', base + a, base + z);
         pendVal = pendVal.length > 0 ? pendVal + ' ' + val : val;
+        pendA = -1;
       }
       p = lf + 1;
       continue;
@@ -317,19 +351,29 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
       clSeen = true;
       clValue = decimalAt(s, q, z, base, base + p);
     }
-    if (pending) list._push(pendName, pendKey, pendVal);
+    if (pending) {
+      list._push(pendName, pendKey, pendVal);
+      if (pendSlot !== 0) recordSlot(list, pendSlot, pendA, pendZ);
+    }
     if (known !== undefined) {
       pendName = known.name;
       pendKey = known.key;
+      pendSlot = known.slot;
     } else {
       pendName = aligned ? s.slice(p, nameEnd) : buf.toString('utf8', base + p, base + nameEnd);
       pendKey = headerKey(pendName);
+      pendSlot = slotOf(pendKey);
     }
+    pendA = aligned ? q : -1;
+    pendZ = z;
     pendVal = aligned ? s.slice(q, z) : buf.toString('utf8', base + q, base + z);
     pending = true;
     p = lf + 1;
   }
-  if (pending) list._push(pendName, pendKey, pendVal);
+  if (pending) {
+    list._push(pendName, pendKey, pendVal);
+    if (pendSlot !== 0) recordSlot(list, pendSlot, pendA, pendZ);
+  }
   if (headEnd < 0) {
     if (stream) err('SIP_PARSE_TRUNCATED', 'header section not terminated', end);
     headEnd = endRel; // datagram whose headers end without the empty line

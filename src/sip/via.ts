@@ -6,10 +6,9 @@ import * as uri from './uri';
 
 // Bound once: under tsx/esbuild, imported bindings are getters, which costs on every call.
 const isTokenChar = hv.isTokenChar;
-const parseParams = hv.parseParams;
 const scanParams = hv.scanParams;
 const HITS = hv.PARAM_HITS;
-const skipWs = hv.skipWs;
+const skipWsTo = hv.skipWsTo;
 const isValidHost = uri.isValidHost;
 
 /** One Via element. */
@@ -36,8 +35,8 @@ function bad(msg: string, at: number): never {
   throw new SipParseError('SIP_PARSE_VALUE', msg, at);
 }
 
-function token(s: string, i: number): number {
-  while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
+function tokenTo(s: string, i: number, n: number): number {
+  while (i < n && isTokenChar(s.charCodeAt(i))) i++;
   return i;
 }
 
@@ -85,9 +84,10 @@ class SipViaElement implements SipVia {
   readonly rport: number | true | undefined;
   readonly #text: string;
   readonly #paramsAt: number;
+  readonly #end: number;
   #params: SipParams | undefined;
 
-  constructor(protocol: string, transport: string, host: string, port: number | undefined, branch: string | undefined, received: string | undefined, rport: number | true | undefined, text: string, paramsAt: number) {
+  constructor(protocol: string, transport: string, host: string, port: number | undefined, branch: string | undefined, received: string | undefined, rport: number | true | undefined, text: string, paramsAt: number, end: number) {
     this.protocol = protocol;
     this.transport = transport;
     this.host = host;
@@ -97,6 +97,7 @@ class SipViaElement implements SipVia {
     this.rport = rport;
     this.#text = text;
     this.#paramsAt = paramsAt;
+    this.#end = end;
   }
 
   /** All parameters (including branch/received/rport), lower-case names. */
@@ -104,7 +105,7 @@ class SipViaElement implements SipVia {
     let m = this.#params;
     if (m === undefined) {
       m = this.#params = new Map();
-      parseParams(this.#text, this.#paramsAt, m, 'Via');
+      scanParams(this.#text, this.#paramsAt, m, 'Via', this.#end, 0);
     }
     return m;
   }
@@ -112,81 +113,89 @@ class SipViaElement implements SipVia {
 
 /** Parses a single Via element (one item of the comma-separated list). */
 export function parseVia(text: string): SipVia {
-  const n = text.length;
-  let i = skipWs(text, 0);
+  return parseViaAt(text, 0, text.length);
+}
+
+/**
+ * @internal {@link parseVia} of the element `s[a, n)` without cutting it out (the text may be a
+ * whole message head); error offsets are relative to `a`, as if the element had been cut out.
+ */
+export function parseViaAt(s: string, a: number, n: number): SipVia {
+  let i = skipWsTo(s, a, n);
   let protocol: string;
   if (
-    text.charCodeAt(i) === 83 &&
-    text.charCodeAt(i + 1) === 73 &&
-    text.charCodeAt(i + 2) === 80 &&
-    text.charCodeAt(i + 3) === 47 &&
-    text.charCodeAt(i + 4) === 50 &&
-    text.charCodeAt(i + 5) === 46 &&
-    text.charCodeAt(i + 6) === 48 &&
-    text.charCodeAt(i + 7) === 47
+    i + 8 <= n &&
+    s.charCodeAt(i) === 83 &&
+    s.charCodeAt(i + 1) === 73 &&
+    s.charCodeAt(i + 2) === 80 &&
+    s.charCodeAt(i + 3) === 47 &&
+    s.charCodeAt(i + 4) === 50 &&
+    s.charCodeAt(i + 5) === 46 &&
+    s.charCodeAt(i + 6) === 48 &&
+    s.charCodeAt(i + 7) === 47
   ) {
     protocol = 'SIP/2.0';
     i += 8;
   } else {
     // LWS is allowed around the slashes (RFC 3261 §25.1 SLASH = SWS "/" SWS)
     const a0 = i;
-    i = token(text, i);
-    const name = text.slice(a0, i);
-    i = skipWs(text, i);
-    if (name.length === 0 || text.charCodeAt(i) !== 47) bad('malformed Via protocol', i);
-    i = skipWs(text, i + 1);
+    i = tokenTo(s, i, n);
+    const name = s.slice(a0, i);
+    i = skipWsTo(s, i, n);
+    if (name.length === 0 || i >= n || s.charCodeAt(i) !== 47) bad('malformed Via protocol', i - a);
+    i = skipWsTo(s, i + 1, n);
     const v0 = i;
-    i = token(text, i);
-    const version = text.slice(v0, i);
-    i = skipWs(text, i);
-    if (version.length === 0 || text.charCodeAt(i) !== 47) bad('malformed Via protocol version', i);
-    i = skipWs(text, i + 1);
+    i = tokenTo(s, i, n);
+    const version = s.slice(v0, i);
+    i = skipWsTo(s, i, n);
+    if (version.length === 0 || i >= n || s.charCodeAt(i) !== 47) bad('malformed Via protocol version', i - a);
+    i = skipWsTo(s, i + 1, n);
     protocol = name === 'SIP' && version === '2.0' ? 'SIP/2.0' : `${name}/${version}`;
   }
   const t0 = i;
-  i = token(text, i);
-  if (i === t0) bad('missing Via transport', i);
-  const transport = transportAt(text, t0, i);
+  i = tokenTo(s, i, n);
+  if (i === t0) bad('missing Via transport', i - a);
+  const transport = transportAt(s, t0, i);
   const afterTransport = i;
-  i = skipWs(text, i);
-  if (i === afterTransport || i >= n) bad('missing Via sent-by', i);
+  i = skipWsTo(s, i, n);
+  if (i === afterTransport || i >= n) bad('missing Via sent-by', i - a);
   // sent-by = host [ COLON port ]; the host may be an IPv6 reference
   const h0 = i;
   let hostEnd = -1;
   let portStart = -1;
-  if (text.charCodeAt(i) === 91) {
-    const close = text.indexOf(']', i);
-    if (close < 0) bad('unterminated IPv6 reference in Via', i);
+  if (s.charCodeAt(i) === 91) {
+    const close = s.indexOf(']', i);
+    if (close < 0 || close >= n) bad('unterminated IPv6 reference in Via', i - a);
     i = hostEnd = close + 1;
   }
   while (i < n) {
-    const c = text.charCodeAt(i);
+    const c = s.charCodeAt(i);
     if (c === 59 || c === 32 || c === 9) break;
     if (c === 58 && portStart < 0) {
       if (hostEnd < 0) hostEnd = i;
-      else if (hostEnd !== i) bad('malformed Via sent-by', i);
+      else if (hostEnd !== i) bad('malformed Via sent-by', i - a);
       portStart = i + 1;
     }
     i++;
   }
   if (hostEnd < 0) hostEnd = i;
-  else if (portStart < 0 && hostEnd !== i) bad('malformed Via sent-by', hostEnd);
-  const host = text.slice(h0, hostEnd);
-  if (!isValidHost(host)) bad('invalid Via sent-by host', h0);
+  else if (portStart < 0 && hostEnd !== i) bad('malformed Via sent-by', hostEnd - a);
+  const host = s.slice(h0, hostEnd);
+  if (!isValidHost(host)) bad('invalid Via sent-by host', h0 - a);
   let port: number | undefined;
   if (portStart >= 0) {
-    if (i === portStart || i - portStart > 5) bad('invalid Via port', portStart);
+    if (i === portStart || i - portStart > 5) bad('invalid Via port', portStart - a);
     port = 0;
     for (let k = portStart; k < i; k++) {
-      const d = text.charCodeAt(k) - 48;
-      if (d < 0 || d > 9) bad('invalid Via port', k);
+      const d = s.charCodeAt(k) - 48;
+      if (d < 0 || d > 9) bad('invalid Via port', k - a);
       port = port * 10 + d;
     }
-    if (port > 65535) bad('Via port out of range', portStart);
+    if (port > 65535) bad('Via port out of range', portStart - a);
   }
-  scanParams(text, i, null, 'Via');
+  scanParams(s, i, null, 'Via', n, a);
   const branch = HITS.branch;
-  if (branch === null) bad('Via branch without value', h0);
+  if (branch === null) bad('Via branch without value', h0 - a);
   const received = HITS.received;
   let rport: number | true | undefined;
   const r = HITS.rport;
@@ -199,10 +208,10 @@ export function parseVia(text: string): SipVia {
       v = d < 0 || d > 9 ? -1 : v * 10 + d;
     }
     if (v < 0) v = Number(r);
-    if (!Number.isInteger(v) || v > 65535 || r.charCodeAt(0) < 48 || r.charCodeAt(0) > 57) bad('invalid rport', h0);
+    if (!Number.isInteger(v) || v > 65535 || r.charCodeAt(0) < 48 || r.charCodeAt(0) > 57) bad('invalid rport', h0 - a);
     rport = v;
   }
-  return new SipViaElement(protocol, transport, host, port, branch, received ?? undefined, rport, text, i);
+  return new SipViaElement(protocol, transport, host, port, branch, received ?? undefined, rport, s, i, n);
 }
 
 /** Formats a Via element: `SIP/2.0/UDP host:port;branch=…;rport`. */
