@@ -14,3 +14,6 @@ export * from './headers';
 export * from './metrics';
 export * from './report';
 export * from './agent';
+export * from './caller';
+export * from './call-media';
+export * from './load';

@@ -3,13 +3,13 @@
  * with the Caller, prints the human summary on stderr and writes the requested artefacts.
  */
 import { resolve } from 'node:path';
+import { Caller, type CallOptions, type CallScriptStep } from '../caller';
 import type { CallResult } from '../caller/result';
 import type { TestHeaderSet, TestProfile } from '../headers';
 import { renderSummary } from '../report';
 import { isSipUri, parseUri } from '../sip';
 import type { CallCommandOptions } from './args';
 import { writeArtefacts } from './artefacts';
-import { createCliCaller, type CliCallOptions } from './caller-bridge';
 import { CliInputError } from './input-error';
 import { EXIT_COMPLETED, EXIT_NOT_COMPLETED, type CliIo } from './io';
 import { checkInputFile, checkOutputPath, prepareTestHeaders, readProfileFile } from './prepare';
@@ -18,7 +18,7 @@ const OUTCOMES = ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth
 
 /** Everything a call needs, checked. */
 export interface PreparedCall {
-  options: CliCallOptions;
+  options: CallOptions;
   headers: TestHeaderSet;
   outputs: { json?: string; report?: string; junit?: string; pcap?: string; expect?: string };
   transport: 'udp' | 'tcp' | 'tls';
@@ -59,10 +59,9 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'>): Prep
       ...(profile ? { profile } : {}),
       headers: o.headers,
       ...(o.codecs ? { codecs: o.codecs } : {}),
-      ...(play ? { play } : {}),
+      ...callMedia(play, o.dtmf, o.durationMs),
       ...(record ? { record } : {}),
-      ...(o.dtmf ? { dtmf: o.dtmf } : {}),
-      timeouts: { ...(o.ringTimeoutMs !== undefined ? { ringMs: o.ringTimeoutMs } : {}), ...(o.durationMs !== undefined ? { callMs: o.durationMs } : {}) },
+      ...(o.ringTimeoutMs !== undefined ? { timeouts: { ringMs: o.ringTimeoutMs } } : {}),
     },
     headers,
     outputs,
@@ -72,9 +71,26 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'>): Prep
   };
 }
 
+/**
+ * What the call does once answered. `--duration` is how long to stay in the call (not a cap that
+ * would turn the call into a `timeout`); with `--dtmf` the digits follow the prompt, then the
+ * call stays for the rest of `--duration` (or 2 s) before hanging up.
+ */
+function callMedia(play: string | undefined, dtmf: string | undefined, durationMs: number | undefined): Pick<CallOptions, 'play' | 'script' | 'durationMs'> {
+  if (!dtmf) return { ...(play ? { play } : {}), ...(durationMs !== undefined ? { durationMs } : {}) };
+  const script: CallScriptStep[] = [];
+  if (play) script.push({ play });
+  script.push({ dtmf }, { silence: durationMs ?? 2000 }, { hangup: true });
+  return { script };
+}
+
 /** Places a prepared call and reports it; resolves with the result. */
 export async function placeCall(p: PreparedCall, io: CliIo): Promise<CallResult> {
-  const caller = createCliCaller({ address: p.bind, transport: p.transport, insecure: p.insecure });
+  const caller = new Caller({
+    bind: { address: p.bind, port: 0 },
+    transport: p.transport,
+    ...(p.insecure ? { tls: { rejectUnauthorized: false } } : {}),
+  });
   try {
     return await caller.call({ ...p.options, signal: io.signal }).result;
   } finally {

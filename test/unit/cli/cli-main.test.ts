@@ -80,7 +80,7 @@ describe('prepareCall', () => {
     const p = prepareCall({ ...base, profilePath: 'p.json', runId: 'r' }, { cwd: dir });
     expect(p.headers.headers.map((h) => h.name)).toEqual(['X-Run-Id', 'X-Scenario-Id', 'X-Result-Id', 'X-A']);
     expect(p.headers.ids.runId).toBe('r');
-    expect(p.options.run.runId).toBe('r');
+    expect(p.options.run?.runId).toBe('r');
   });
 
   it.each([
@@ -97,8 +97,17 @@ describe('prepareCall', () => {
   it('maps durations and credentials', () => {
     const p = prepareCall({ ...base, username: 'u', password: 'p', durationMs: 5000, ringTimeoutMs: 3000, json: '-' }, { cwd: dir });
     expect(p.options.auth).toEqual({ username: 'u', password: 'p' });
-    expect(p.options.timeouts).toEqual({ ringMs: 3000, callMs: 5000 });
+    // --duration is how long to stay in the call, not a cap that would end it as `timeout`
+    expect(p.options.timeouts).toEqual({ ringMs: 3000 });
+    expect(p.options.durationMs).toBe(5000);
     expect(p.outputs.json).toBe('-');
+  });
+
+  it('turns --dtmf into a script: prompt, digits, the rest of --duration, hang up', () => {
+    writeFileSync(join(dir, 'q.wav'), Buffer.alloc(0));
+    const p = prepareCall({ ...base, play: 'q.wav', dtmf: '12#', durationMs: 3000 }, { cwd: dir });
+    expect(p.options.script).toEqual([{ play: join(dir, 'q.wav') }, { dtmf: '12#' }, { silence: 3000 }, { hangup: true }]);
+    expect(p.options.play).toBeUndefined();
   });
 });
 
