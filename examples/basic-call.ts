@@ -4,8 +4,7 @@
  * (with no argument it starts a local TestAgent to call).
  */
 import { join } from 'node:path';
-import { TestAgent } from '../src/agent';
-import { Caller } from '../src/caller';
+import { TestAgent, Caller } from '../src';
 
 async function main(): Promise<void> {
   let agent: TestAgent | undefined;

@@ -4,8 +4,7 @@
  * Run: `npx tsx examples/scripted-turns.ts [sip-uri]`
  */
 import { join } from 'node:path';
-import { TestAgent } from '../src/agent';
-import { Caller, type CallScriptStep } from '../src/caller';
+import { TestAgent, Caller, type CallScriptStep } from '../src';
 
 const question = join(__dirname, '../assets/question-8k.wav');
 

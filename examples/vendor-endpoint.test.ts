@@ -6,8 +6,7 @@
  *
  * Run: `npx jest examples/vendor-endpoint.test.ts` (picked up by test/e2e/agent-vendor-example.test.ts in `npm test`).
  */
-import { TestAgent } from '../src/agent';
-import { Caller } from '../src/caller';
+import { TestAgent, Caller } from '../src';
 
 describe('our SIP endpoint', () => {
   let endpoint: TestAgent;

@@ -3,8 +3,7 @@
  * headers; `testing_agent_variables` never leave the process. Shows the dry run first.
  * Run: `npx tsx examples/with-profile.ts [sip-uri]`
  */
-import { TestAgent } from '../src/agent';
-import { Caller, renderInvite, type CallOptions } from '../src/caller';
+import { TestAgent, Caller, renderInvite, type CallOptions } from '../src';
 
 const profile = {
   name: 'refund request, gold customer',
