@@ -1,20 +1,15 @@
 /**
  * The INVITE of a test call, built one way for both the real call and the dry run: the test
  * headers (ids, profile `X-` keys, extra headers) and the SDP offer become `SipInviteOptions`,
- * and the request itself is built by the user-agent core's own INVITE builder
- * (`SipOutgoingInvite`), then given the Contact and the stamped Via exactly as the transport
- * layer does when sending.
+ * and the request itself comes from `SipUserAgent.buildInvite`, the builder the real send uses
+ * (Contact and the top Via stamped as the transport stamps it).
  */
 import { buildMediaOffer } from '../call-media/media-leg';
 import { buildTestHeaders, type TestHeaderSet } from '../headers/build';
 import { inviteSizeWarning } from '../headers/size-warning';
-import { generateSipBranch } from '../sip/branch';
 import type { SipRequest } from '../sip/message';
 import { serializeMessage } from '../sip/serializer';
-import { newSipCallId, newSipTag } from '../sip/tags';
-import { stampSipVia } from '../sip/transport/via-stamp';
-import { SipOutgoingInvite, type SipInviteOptions } from '../sip/ua/uac-invite';
-import type { SipUaCore } from '../sip/ua/core';
+import type { SipInviteOptions } from '../sip/ua/uac-invite';
 import { SipUserAgent } from '../sip/user-agent';
 import { serializeSdp } from '../sdp/serializer';
 import { callerUaOptions } from './ua-options';
@@ -56,17 +51,12 @@ export function prepareInvite(caller: CallerOptions, call: CallOptions, sdpOffer
 }
 
 /**
- * Builds the INVITE request the core would send for `inviteOptions` on `ua`, Contact and top Via
- * included, with a fresh Call-ID, From tag and branch (as every real call has).
+ * Builds the INVITE request the core would send for `inviteOptions` on `ua` over `protocol`
+ * (`SipUserAgent.buildInvite`: the real send path's builder), Contact and top Via included, with
+ * a fresh Call-ID, From tag and branch (as every real call has).
  */
 export function buildInviteRequest(ua: SipUserAgent, inviteOptions: SipInviteOptions, protocol: CallerTransport): SipRequest {
-  const inv = new SipOutgoingInvite(ua as SipUaCore, inviteOptions, { callId: newSipCallId(), fromTag: newSipTag(), cseq: 1 });
-  // the core's own builder (private: it runs when the INVITE is sent); see the report about a public hook
-  const req = (inv as unknown as { build(): SipRequest }).build();
-  req.headers.set('Contact', ua.contact(protocol));
-  req.headers.prepend('Via', `SIP/2.0/UDP 0.0.0.0;branch=${generateSipBranch()}`);
-  stampSipVia(req, protocol, ua.transports.sentBy(protocol), true);
-  return req;
+  return ua.buildInvite(inviteOptions, { protocol });
 }
 
 /** Result of {@link renderInvite}. */

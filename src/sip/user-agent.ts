@@ -3,7 +3,8 @@
  * of one UA and routes what arrives — responses to their transactions (and stray 2xx to the
  * ACK cache), requests to dialogs (481 when none), CANCEL to its INVITE, new INVITEs to the
  * `'invite'` listener, OPTIONS answered 200, unknown methods 501, unparsable requests 400 with
- * a Warning. The UAC API is {@link SipUserAgent.invite}; the UAS API the `'invite'` event.
+ * a Warning. The UAC API is {@link SipUserAgent.invite} (and {@link SipUserAgent.buildInvite}
+ * for the same INVITE without sending it); the UAS API the `'invite'` event.
  *
  * ```ts
  * const ua = new SipUserAgent({ transport: { address: '127.0.0.1' } });
@@ -26,7 +27,10 @@ import { newSipCallId, newSipTag } from './tags';
 import { SipTransactionLayer } from './transaction/layer';
 import type { SipInviteServerTransaction, SipServerTransaction } from './transaction/server';
 import type { SipTimerConfig } from './transaction/timers';
+import { generateSipBranch } from './branch';
 import { SipTransportManager, type SipTransportManagerOptions } from './transport/manager';
+import { sentByHost } from './transport/via-stamp';
+import { formatVia } from './via';
 import type { SipDestination, SipInbound, SipMalformedInbound, SipSent, SipTransportProtocol } from './transport/types';
 import { formatSipUri, isSipUri, parseUri } from './uri';
 import { validateMessage } from './validate';
@@ -104,6 +108,11 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
   readonly allow: readonly string[] = ALLOW;
   readonly productName: string | undefined;
   private readonly ownsTransports: boolean;
+  /**
+   * Whether our Vias carry `rport` (RFC 3581): the owned transports' setting; shared
+   * transports are assumed to use the manager's default (on), which the transport keeps.
+   */
+  private readonly viaRport: boolean;
   private readonly options: SipUserAgentOptions;
   private readonly dialogs = new Map<string, SipDialogOwner>();
   private readonly inviteOwners = new WeakMap<SipInviteServerTransaction, SipDialogOwner>();
@@ -121,6 +130,7 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.ownsTransports = options.transports === undefined;
+    this.viaRport = options.transports === undefined ? options.transport?.rport !== false : true;
     this.transports = options.transports ?? new SipTransportManager({ address: '127.0.0.1', ...options.transport });
     this.sessionTimer = resolveSessionTimerConfig(options.sessionTimer);
     this.supported = options.supported ?? ['100rel', 'timer'];
@@ -192,6 +202,22 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
     return inv;
   }
 
+  /**
+   * Builds the INVITE that {@link invite} would send for `options`, without sending anything:
+   * the same builder, with our Contact and a top Via stamped as the transport stamps it
+   * (sent-by of the `protocol` transport, `rport`, a fresh `z9hG4bK` branch), a fresh Call-ID
+   * and From tag, CSeq 1. Serialize it for a dry run. `protocol` defaults to
+   * `options.transport ?? 'udp'`; pass the one the next hop pins (`;transport=`, `sips:`) if it
+   * does. A UDP request over the size limit still goes over TCP when really sent (§18.1.1).
+   * The UA need not be started; ports not yet bound show as 0 (omitted).
+   * Throws {@link SipUserAgentError} `SIP_UA_OPTIONS` for unusable options (as {@link invite}).
+   */
+  buildInvite(options: SipInviteOptions, opts: { protocol?: SipTransportProtocol } = {}): SipRequest {
+    if (this.closed) throw new SipUserAgentError('SIP_UA_CLOSED', 'user agent is closed');
+    const inv = new SipOutgoingInvite(this, options, { callId: newSipCallId(), fromTag: newSipTag(), cseq: 1 });
+    return inv.wireRequest(opts.protocol ?? options.transport ?? 'udp');
+  }
+
   /** Closes every call (without signalling), transaction, timer and owned socket. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -222,6 +248,15 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
     const u = parseUri(uri);
     if (!isSipUri(u)) return `<${uri}>`;
     return `<${formatSipUri({ scheme: 'sips', user: u.user, host: u.host, port: u.port })}>`;
+  }
+
+  /** @internal */
+  addVia(request: SipRequest, protocol: SipTransportProtocol): void {
+    // the value stampSipVia gives (the transport re-stamps it to the same on send); a port not
+    // yet bound (dry run before start) is left out rather than written as 0
+    const s = this.transports.sentBy(protocol);
+    const via = formatVia({ transport: protocol, host: sentByHost(s.address), port: s.port || undefined, branch: generateSipBranch(), rport: this.viaRport || undefined });
+    request.headers.prepend('Via', via);
   }
 
   /** @internal */

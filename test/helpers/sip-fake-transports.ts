@@ -54,6 +54,10 @@ export class FakeSipTransports extends EventEmitter {
     return this.udp;
   }
 
+  sentBy(): { address: string; port: number } {
+    return LOCAL;
+  }
+
   contactUri(_protocol: string, user?: string): string {
     return `sip:${user ?? 'ua'}@127.0.0.1:5060`;
   }

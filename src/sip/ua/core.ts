@@ -58,6 +58,12 @@ export interface SipUaCore {
   readonly productName: string | undefined;
   /** Our Contact header value for a protocol. */
   contact(protocol: SipTransportProtocol): string;
+  /**
+   * Puts a new top Via on an outgoing request (fresh `z9hG4bK` branch) stamped exactly as the
+   * transport will stamp it over `protocol` (sent-by, `rport`), so that the request is final
+   * before it is handed to the transaction layer.
+   */
+  addVia(request: SipRequest, protocol: SipTransportProtocol): void;
   /** Resolves a URI to its first destination; `hint` is used when the URI does not pin a protocol. */
   resolve(uri: string, hint: SipTransportProtocol): Promise<SipDestination>;
   /**

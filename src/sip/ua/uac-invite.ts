@@ -211,8 +211,19 @@ export class SipOutgoingInvite extends EventEmitter {
     return req;
   }
 
-  private async send(): Promise<void> {
+  /**
+   * @internal The INVITE as it goes on the wire over `protocol`: the request, our Contact, and
+   * a top Via with a fresh branch stamped as the transport stamps it. The one builder behind
+   * both the real send and `SipUserAgent.buildInvite` (dry runs).
+   */
+  wireRequest(protocol: SipTransportProtocol): SipRequest {
     const req = this.build();
+    req.headers.set('Contact', this.core.contact(protocol));
+    this.core.addVia(req, protocol);
+    return req;
+  }
+
+  private async send(): Promise<void> {
     let dest;
     try {
       dest = await this.core.resolve(this.options.outboundProxy ?? this.options.target, this.options.transport ?? 'udp');
@@ -222,7 +233,13 @@ export class SipOutgoingInvite extends EventEmitter {
     }
     if (this.outcome) return;
     this.protocol = dest.protocol;
-    req.headers.set('Contact', this.core.contact(dest.protocol));
+    let req: SipRequest;
+    try {
+      req = this.wireRequest(dest.protocol);
+    } catch (e) {
+      this.finish({ kind: 'failed', error: asError(e) });
+      return;
+    }
     this.req = req;
     try {
       this.tx = this.core.layer.sendRequest(req, dest, {
