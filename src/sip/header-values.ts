@@ -233,47 +233,34 @@ export function parseParams(s: string, i: number, params: SipParams, what: strin
 export function scanParams(s: string, i: number, params: SipParams | null, what: string, n: number = s.length, base = 0): void {
   const hits = PARAM_HITS;
   hits.branch = hits.received = hits.rport = hits.tag = hits.expires = hits.q = undefined;
+  const tok = TOKEN;
+  const stop = VALUE_STOP;
   for (;;) {
-    i = skipWsTo(s, i, n);
+    let c = 0;
+    while (i < n && ((c = s.charCodeAt(i)) === 32 || c === 9)) i++;
     if (i >= n) return;
-    if (s.charCodeAt(i) !== 59 /* ; */) throw new SipParseError('SIP_PARSE_VALUE', `unexpected character in ${what} parameters`, i - base);
-    i = skipWsTo(s, i + 1, n);
+    if (c !== 59 /* ; */) paramError(`unexpected character in ${what} parameters`, i - base);
+    i++;
+    while (i < n && ((c = s.charCodeAt(i)) === 32 || c === 9)) i++;
     const ns = i;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c >= 128 || TOKEN[c] !== 1) break;
-      i++;
-    }
-    if (i === ns) throw new SipParseError('SIP_PARSE_VALUE', `empty ${what} parameter name`, i - base);
+    while (i < n && (c = s.charCodeAt(i)) < 128 && tok[c] === 1) i++;
+    if (i === ns) paramError(`empty ${what} parameter name`, i - base);
     const id = paramId(s, ns, i);
     let name = '';
-    if (params !== null || id === 0) {
-      if (id !== 0) name = PARAM_NAMES[id];
-      else {
-        let upper = false;
-        for (let k = ns; k < i; k++) {
-          const c = s.charCodeAt(k);
-          if (c >= 65 && c <= 90) upper = true;
-        }
-        name = upper ? s.slice(ns, i).toLowerCase() : s.slice(ns, i);
-      }
-    }
-    i = skipWsTo(s, i, n);
+    if (params !== null || id === 0) name = id !== 0 ? PARAM_NAMES[id] : lowerToken(s, ns, i);
+    while (i < n && ((c = s.charCodeAt(i)) === 32 || c === 9)) i++;
     let value: string | null = null;
-    if (i < n && s.charCodeAt(i) === 61 /* = */) {
-      i = skipWsTo(s, i + 1, n);
-      if (i < n && s.charCodeAt(i) === 34) {
+    if (i < n && c === 61 /* = */) {
+      i++;
+      while (i < n && ((c = s.charCodeAt(i)) === 32 || c === 9)) i++;
+      if (i < n && c === 34) {
         const end = skipQuotedTo(s, i, n, base);
         value = unquote(s, i, end);
         i = end;
       } else {
         const vs = i;
-        while (i < n) {
-          const c = s.charCodeAt(i);
-          if (c === 59 || c === 32 || c === 9 || c === 44 || c === 34 || c < 32 || c === 127) break;
-          i++;
-        }
-        if (i === vs) throw new SipParseError('SIP_PARSE_VALUE', `empty value of ${what} parameter ${name === '' ? PARAM_NAMES[id] : name}`, i - base);
+        while (i < n && ((c = s.charCodeAt(i)) > 255 || stop[c] === 0)) i++;
+        if (i === vs) paramError(`empty value of ${what} parameter ${name === '' ? PARAM_NAMES[id] : name}`, i - base);
         value = s.slice(vs, i);
       }
     }
@@ -299,6 +286,25 @@ export function scanParams(s: string, i: number, params: SipParams | null, what:
     }
     if (params !== null) params.set(name, value);
   }
+}
+
+/** Characters that end an unquoted parameter value: `;` SP HTAB `,` `"`, controls, DEL. */
+const VALUE_STOP = new Uint8Array(256);
+for (let c = 0; c < 32; c++) VALUE_STOP[c] = 1;
+for (const c of [59, 32, 9, 44, 34, 127]) VALUE_STOP[c] = 1;
+
+/** The token `s[a, z)` lower-cased (sliced as is when it has no upper-case letter). */
+function lowerToken(s: string, a: number, z: number): string {
+  let upper = false;
+  for (let k = a; k < z; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 65 && c <= 90) upper = true;
+  }
+  return upper ? s.slice(a, z).toLowerCase() : s.slice(a, z);
+}
+
+function paramError(msg: string, at: number): never {
+  throw new SipParseError('SIP_PARSE_VALUE', msg, at);
 }
 
 /** Formats parameters as `;name=value` text, quoting values that are not plain tokens/hosts. */

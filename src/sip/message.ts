@@ -92,7 +92,9 @@ abstract class SipMessageBase {
         // the first element, read in place in the head (no cut-out string to parse)
         const src = h._src;
         let z = h._viaZ;
-        const comma = firstListCommaTo(src, a, z);
+        // most Via lines hold one element: a native search rules a comma out first
+        const anyComma = src.indexOf(',', a);
+        const comma = anyComma < 0 || anyComma >= z ? -1 : firstListCommaTo(src, a, z);
         if (comma >= 0) {
           z = comma;
           while (z > a && (src.charCodeAt(z - 1) === 32 || src.charCodeAt(z - 1) === 9)) z--;

@@ -84,8 +84,15 @@ interface KnownName {
   contentLength: boolean;
   /** 1 Via, 2 From, 3 To (whose first value the typed accessors may read in place), else 0. */
   slot: number;
+  len: number;
+  /** Next entry with the same hash. */
+  next: KnownName | null;
 }
-const KNOWN_BY_LEN: KnownName[][] = [];
+/** Open hash of the known names by length and first/last character (a dense array: no holes, no out-of-bounds reads). */
+const KNOWN_HASH: (KnownName | null)[] = new Array<KnownName | null>(256).fill(null);
+const nameHash = (len: number, c0: number, cl: number): number => (len * 7 + c0 * 3 + cl) & 255;
+/** The same string, internalized (property keys are), so lookups compare by identity. */
+const intern = (k: string): string => Object.keys({ [k]: 0 })[0];
 function slotOf(key: string): number {
   return key === 'via' ? 1 : key === 'from' ? 2 : key === 'to' ? 3 : 0;
 }
@@ -109,19 +116,21 @@ function recordSlot(list: SipHeaderList, slot: number, a: number, z: number): vo
   }
 }
 for (const name of KNOWN_NAMES) {
-  const key = headerKey(name);
-  (KNOWN_BY_LEN[name.length] ??= []).push({ name, key, c0: name.charCodeAt(0), cl: name.charCodeAt(name.length - 1), contentLength: key === 'content-length', slot: slotOf(key) });
+  const key = intern(headerKey(name));
+  const c0 = name.charCodeAt(0);
+  const cl = name.charCodeAt(name.length - 1);
+  const h = nameHash(name.length, c0, cl);
+  KNOWN_HASH[h] = { name, key, c0, cl, contentLength: key === 'content-length', slot: slotOf(key), len: name.length, next: KNOWN_HASH[h] };
 }
 
 /** The interned entry whose spelling is exactly `s[a, z)`, if any. */
 function knownName(s: string, a: number, z: number): KnownName | undefined {
-  const list = KNOWN_BY_LEN[z - a];
-  if (list === undefined) return undefined;
+  const len = z - a;
   const c0 = s.charCodeAt(a);
   const cl = s.charCodeAt(z - 1);
-  outer: for (let k = 0; k < list.length; k++) {
-    const e = list[k];
-    if (e.c0 !== c0 || e.cl !== cl) continue;
+  let e = KNOWN_HASH[nameHash(len, c0, cl)];
+  outer: for (; e !== null; e = e.next) {
+    if (e.len !== len || e.c0 !== c0 || e.cl !== cl) continue;
     const name = e.name;
     for (let i = 1, j = a + 1; j < z - 1; i++, j++) if (name.charCodeAt(i) !== s.charCodeAt(j)) continue outer;
     return e;
