@@ -308,6 +308,11 @@ export class Call extends EventEmitter<CallEvents> {
         finalReason = r.response.reason;
         ({ outcome, endReason } = classifyFinalStatus(finalStatus, finalReason, this.#ringTimedOut));
         if (outcome === 'auth-failed' && !digest) endReason = `authentication required, no credentials (${finalStatus} ${finalReason})`;
+        // 403 to an INVITE that carried our credentials: the server refused them (e.g. SIPp <verifyauth>)
+        else if (finalStatus === 403 && (inv.request?.authorization?.length || inv.request?.proxyAuthorization?.length)) {
+          outcome = 'auth-failed';
+          endReason = `${END_REASONS.authFailed} (403 ${finalReason})`;
+        }
       } else if (r.kind === 'failed') {
         const info = errorInfo(r.error);
         error = info;

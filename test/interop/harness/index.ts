@@ -8,3 +8,4 @@ export * from './sip-lint';
 export * from './kamailio';
 export * from './baresip';
 export * from './media';
+export * from './audio-check';
