@@ -11,7 +11,7 @@ import { createCodec, isCodecSupported } from '../rtp/codecs/registry';
 import { isOpusAvailable } from '../rtp/codecs/opus';
 import type { Pacer } from '../rtp/pacer';
 import { sharedRtpPortPool, type RtpPortAllocation, type RtpPortPool } from '../rtp/port-pool';
-import { RtpSession, type RtpAudioFrame, type RtpDtmfEvent, type RtpSentFrame, type RtpSessionStats } from '../rtp/session';
+import { RtpSession, type RtpAudioFrame, type RtpDtmfEvent, type RtpPacketTap, type RtpSentFrame, type RtpSessionStats } from '../rtp/session';
 import { createAnswer, processAnswer, type SdpNegotiatedMedia } from '../sdp/answer';
 import type { SdpCodecSpec } from '../sdp/local-description';
 import { createOffer } from '../sdp/offer';
@@ -51,6 +51,14 @@ export interface MediaLegOptions {
   speech?: RemoteSpeechTrackerOptions;
   /** Clock time (ms) that is t = 0 of the recording and of every event (default: creation). Can be set later with {@link MediaLeg.origin}. */
   origin?: number;
+  /**
+   * False: signalling only (e.g. call-rate tests). No RTP port is bound and no RTP/RTCP is sent
+   * or received; the offer still carries the codecs, on the discard port 9 with `a=inactive`
+   * (RFC 3264 §5.1), and the answer is still negotiated. Default true.
+   */
+  rtp?: boolean;
+  /** Capture hook handed to every RTP session of the leg (see {@link RtpPacketTap}). */
+  onPacket?: RtpPacketTap;
 }
 
 /** One received frame, for live consumers. */
@@ -117,38 +125,19 @@ interface PlayWaiter {
   resolve: () => void;
 }
 
-/**
- * Ports held for the whole leg: every RTP session of the leg (a re-INVITE may change the codec)
- * runs on them, and only {@link MediaLeg.close} gives them back.
- */
-function heldPool(alloc: RtpPortAllocation): RtpPortPool {
-  const lease: RtpPortAllocation = {
-    address: alloc.address,
-    port: alloc.port,
-    rtpSocket: alloc.rtpSocket,
-    rtcpSocket: alloc.rtcpSocket,
-    release: async () => {
-      // a closed session leaves its handlers behind: drop them, keep a harmless error sink
-      for (const s of [alloc.rtpSocket, alloc.rtcpSocket]) {
-        if (!s) continue;
-        s.removeAllListeners('message');
-        s.removeAllListeners('error');
-        s.on('error', () => undefined);
-      }
-    },
-  };
-  // RtpSession.open only calls allocate(); the pool class has private state, hence the cast
-  return { allocate: async () => lease } as unknown as RtpPortPool;
+/** Stands in for a port pair when a leg runs without RTP: port 9 (discard), nothing bound. */
+function noPorts(address: string): RtpPortAllocation {
+  return { address, port: 9, rtpSocket: null as unknown as RtpPortAllocation['rtpSocket'], rtcpSocket: null, release: async () => undefined };
 }
 
 /**
  * The SDP offer a leg on `address:port` makes for `codecs` (unavailable codecs dropped,
  * telephone-event added). Pure: {@link MediaLeg.createOffer} and dry runs share it.
  */
-export function buildMediaOffer(options: { address: string; port: number; codecs?: ReadonlyArray<string | SdpCodecSpec>; previous?: Sdp }): Sdp {
+export function buildMediaOffer(options: { address: string; port: number; codecs?: ReadonlyArray<string | SdpCodecSpec>; previous?: Sdp; inactive?: boolean }): Sdp {
   const codecs = usableCodecs(options.codecs ?? ['PCMU', 'PCMA']);
   if (codecs.length === 0) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'none of the requested codecs is available');
-  return createOffer({ address: options.address, port: options.port, codecs, ...(options.previous ? { previous: options.previous } : {}) });
+  return createOffer({ address: options.address, port: options.port, codecs, ...(options.previous ? { previous: options.previous } : {}), ...(options.inactive ? { direction: 'inactive' as const } : {}) });
 }
 
 function usableCodecs(list: ReadonlyArray<string | SdpCodecSpec>): Array<string | SdpCodecSpec> {
@@ -183,8 +172,8 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   readonly side: MediaLegSide;
   private readonly options: MediaLegOptions;
   private readonly clock: Clock;
+  /** Held for the whole leg: every RTP session of the leg (a re-INVITE may change the codec) runs on them. */
   private readonly ports: RtpPortAllocation;
-  private readonly pool: RtpPortPool;
   private readonly codecPrefs: Array<string | SdpCodecSpec>;
   private session: RtpSession | null = null;
   private starting: Promise<void> = Promise.resolve();
@@ -211,7 +200,8 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.ports = ports;
-    this.pool = heldPool(ports);
+    // between two sessions (codec change) no session listens: socket errors must not go unhandled
+    for (const sock of [ports.rtpSocket, ports.rtcpSocket]) sock?.on('error', ignoreSocketError);
     this.localAddress = ports.address;
     this.localPort = ports.port;
     this.side = options.side ?? 'caller';
@@ -229,7 +219,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'none of the requested codecs is available');
     }
     const pool = options.portPool ?? sharedRtpPortPool();
-    const ports = await pool.allocate({ address: options.address ?? '127.0.0.1', rtcp: true });
+    const ports = options.rtp === false ? noPorts(options.address ?? '127.0.0.1') : await pool.allocate({ address: options.address ?? '127.0.0.1', rtcp: true });
     return new MediaLeg(options, ports);
   }
 
@@ -296,6 +286,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       port: this.localPort,
       codecs: this.codecPrefs,
       ...(this.localSdp ? { previous: this.localSdp } : {}),
+      inactive: this.options.rtp === false,
     });
     this.localSdp = sdp;
     this.offerSdp = sdp;
@@ -328,6 +319,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       codecs: this.codecPrefs,
       order: 'local',
       ...(this.localSdp ? { previous: this.localSdp } : {}),
+      ...(this.options.rtp === false ? { direction: 'inactive' as const } : {}),
     });
     if (!r.negotiated) throw new MediaLegError('MEDIA_NO_COMMON_CODEC', 'the offer has no audio codec we support');
     this.localSdp = r.answer;
@@ -342,6 +334,10 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
 
   private async applyNow(n: SdpNegotiatedMedia): Promise<void> {
     if (this.closing) return;
+    if (this.options.rtp === false) {
+      this.current = n;
+      return;
+    }
     const prev = this.current;
     this.current = n;
     const remote = { address: n.remoteAddress, port: n.remotePort, rtcpPort: n.remoteRtcpPort };
@@ -351,8 +347,10 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       prev &&
       prev.codec === n.codec &&
       prev.payloadType === n.payloadType &&
+      prev.localPayloadType === n.localPayloadType &&
       prev.ptime === n.ptime &&
-      prev.dtmfPayloadType === n.dtmfPayloadType;
+      prev.dtmfPayloadType === n.dtmfPayloadType &&
+      prev.localDtmfPayloadType === n.localDtmfPayloadType;
     if (same && this.session) {
       if (!hold && (prev!.remoteAddress !== n.remoteAddress || prev!.remotePort !== n.remotePort)) this.session.setRemote(remote);
       return;
@@ -365,19 +363,22 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       this.releaseWaiters();
       await old.close();
     }
-    const codec = this.makeCodec(n);
-    const decoder = this.makeCodec(n);
+    // RFC 3264 §6.1: we send with the peer's payload numbers and receive with our own
+    const codec = this.makeCodec(n, n.payloadType);
+    const decoder = this.makeCodec(n, n.localPayloadType);
     const session = await RtpSession.open({
       codec,
       receiveCodec: decoder,
-      address: this.localAddress,
-      portPool: this.pool,
+      receivePayloadType: n.localPayloadType,
+      ports: this.ports,
       ...(hold ? {} : { remote }),
       latch: this.options.latch ?? 'sdp',
       ...(n.dtmfPayloadType !== undefined ? { telephoneEventPayloadType: n.dtmfPayloadType } : {}),
+      ...(n.localDtmfPayloadType !== undefined ? { receiveTelephoneEventPayloadType: n.localDtmfPayloadType } : {}),
       ...(this.options.pacer ? { pacer: this.options.pacer } : {}),
       clock: this.clock,
       ...(this.options.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: this.options.rtcpIntervalMs } : {}),
+      ...(this.options.onPacket ? { onPacket: this.options.onPacket } : {}),
     });
     if (this.closing) {
       await session.close();
@@ -400,8 +401,8 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
     this.emit('started', n);
   }
 
-  private makeCodec(n: SdpNegotiatedMedia): Codec {
-    return createCodec(n.codec, { payloadType: n.payloadType, ptimeMs: n.ptime, channels: 1 });
+  private makeCodec(n: SdpNegotiatedMedia, payloadType: number): Codec {
+    return createCodec(n.codec, { payloadType, ptimeMs: n.ptime, channels: 1 });
   }
 
   private openRecording(codecRate: number): void {
@@ -616,6 +617,10 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   private checkOpen(): void {
     if (this.closing) throw new MediaLegError('MEDIA_CLOSED', 'the media leg is closed');
   }
+}
+
+function ignoreSocketError(): void {
+  // counted by the running session, if any; the leg itself has nothing to add
 }
 
 function downmix(pcm: Int16Array, channels: number): Int16Array {

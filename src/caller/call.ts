@@ -20,6 +20,9 @@ import type { SipCall } from '../sip/ua/call';
 import type { SipOutgoingInvite, SipInviteResult } from '../sip/ua/uac-invite';
 import { isSipUri, parseUri } from '../sip/uri';
 import type { SipTraceEvent, SipUserAgent } from '../sip/user-agent';
+import { CallCapture } from './capture';
+import { evaluateCall } from './evaluate';
+import { CallEvaluationAudio } from './evaluation-audio';
 import { hostPort, ladderEntry } from './ladder';
 import type { CallAuth, CallerOptions, CallOptions, CallScriptStep } from './options';
 import { classifyFinalStatus, END_REASONS } from './outcome';
@@ -109,6 +112,9 @@ export class Call extends EventEmitter<CallEvents> {
   #maxJitterMs = 0;
   #negotiated: SdpNegotiatedMedia | null = null;
   #finished = false;
+  #capture: CallCapture | null = null;
+  /** Audio kept for the evaluation (src/caller/evaluate.ts). */
+  #evalAudio: CallEvaluationAudio | null = null;
 
   /** @internal Use `Caller.call`. Throws for bad headers or target (nothing is sent). */
   constructor(ctx: CallContext, options: CallOptions) {
@@ -140,6 +146,8 @@ export class Call extends EventEmitter<CallEvents> {
       ringingMs: null,
       earlyMediaMs: null,
       answerMs: null,
+      ackMs: null,
+      first18xMs: null,
       firstRtpSentMs: null,
       firstRtpReceivedMs: null,
       endMs: null,
@@ -233,6 +241,7 @@ export class Call extends EventEmitter<CallEvents> {
       this.#signal?.addEventListener('abort', onAbort, { once: true });
       await ctx.ready;
       const bind = ctx.options.bind?.address ?? '127.0.0.1';
+      if (this.#options.pcap !== undefined) this.#capture = await CallCapture.open(this.#options.pcap);
       const leg = await MediaLeg.create({
         address: bind,
         codecs: this.#options.codecs ?? ['PCMU', 'PCMA'],
@@ -240,9 +249,12 @@ export class Call extends EventEmitter<CallEvents> {
         pacer: ctx.pacer,
         clock: ctx.clock,
         ...(this.#options.record ? { recordPath: this.#options.record } : {}),
+        ...(this.#options.media === false ? { rtp: false } : {}),
+        ...(this.#capture ? { onPacket: this.#capture.rtp } : {}),
       });
       this.#leg = leg;
       this.#wireLeg(leg);
+      if (this.#options.media === false) this.#warnings.push('MEDIA_OFF: signalling only (media: false): no RTP was sent or received');
       const offer = leg.createOffer();
       const { inviteOptions } = prepareInvite(ctx.options, { ...this.#options, run: { runId: this.ids.runId, scenarioId: this.ids.scenarioId, resultId: this.ids.resultId } }, offer);
       const digest = this.#auth ? new DigestClient({ username: this.#auth.username, password: this.#auth.password }) : null;
@@ -361,6 +373,7 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   #wireLeg(leg: MediaLeg): void {
+    if (this.#options.evaluate !== false) this.#evalAudio = CallEvaluationAudio.attach(leg);
     leg.on('first-rtp-sent', (t) => {
       this.#timings.firstRtpSentMs = t;
       this.#event('first-rtp-sent', undefined, t);
@@ -557,6 +570,7 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     if (callId !== this.#sipCallId || this.#sipCallId === '') return;
+    if (this.#capture) this.#captureSip(ev);
     const t = this.#now();
     const ua = this.#ctx.ua;
     let local = '';
@@ -574,6 +588,16 @@ export class Call extends EventEmitter<CallEvents> {
       this.#warnings.push(...inviteWarnings(this.#headerSet, size, ev.protocol));
     }
     if (ev.direction === 'out' && m.kind === 'request' && m.method === 'CANCEL' && !ev.retransmission) this.#event('cancel-sent');
+  }
+
+  #captureSip(ev: SipTraceEvent): void {
+    let local;
+    try {
+      local = this.#ctx.ua.transports.sentBy(ev.protocol);
+    } catch {
+      return;
+    }
+    this.#capture!.sip(ev, local);
   }
 
   async #finish(f: {
@@ -612,10 +636,14 @@ export class Call extends EventEmitter<CallEvents> {
           rtcpReceived: s.rtcp.receivedAny,
         };
       }
-      if (leg.recordingPath) audio = { recordingPath: leg.recordingPath, sampleRate: leg.recordingSampleRate, channels: 2 };
+      if (leg.recordingPath) audio = { recordingPath: leg.recordingPath, sampleRate: leg.recordingSampleRate, channels: 2, startMs: 0 };
     }
     // the last responses (200 to BYE) arrive before bye() resolves; nothing further is ours
     this.#ctx.ua.off('trace', f.onTrace);
+    if (this.#capture) {
+      await this.#capture.finish();
+      this.#warnings.push(...this.#capture.notes);
+    }
     const endT = this.#t0 === 0 ? 0 : this.#now();
     this.#timings.endMs = this.#t0 === 0 ? null : endT;
     this.#timings.talkDurationMs = this.#timings.answerMs !== null ? Math.max(0, endT - this.#timings.answerMs) : 0;
@@ -643,7 +671,13 @@ export class Call extends EventEmitter<CallEvents> {
       timeline: this.#timeline,
       warnings: this.#warnings,
       error: f.error,
+      metrics: null,
+      rtpQuality: null,
+      transcript: null,
+      scriptedWer: null,
     };
+    // evaluation: milestones, metrics, RTP quality, transcript (src/caller/evaluate.ts); never throws
+    await evaluateCall(result, { audio: this.#evalAudio, stats: leg?.stats() ?? null, options: this.#options });
     this.#finished = true;
     this.#resolve(result);
     this.emit('ended', result);

@@ -1,4 +1,6 @@
 import type { Clock } from '../clock';
+import type { Pacer } from '../rtp/pacer';
+import type { Transcriber } from '../metrics/transcript';
 import type { ExtraTestHeaders, TestProfile, TestRunIds } from '../headers/build';
 import type { SdpCodecSpec } from '../sdp/local-description';
 import type { SipTimerConfig } from '../sip/transaction/timers';
@@ -29,6 +31,12 @@ export interface CallerOptions {
   fromHost?: string;
   /** `User-Agent` header; null sends none. Default `sipprobe`. */
   userAgent?: string | null;
+  /**
+   * RTP scheduler for every call of this Caller (e.g. one whose pacing statistics belong to one
+   * test run). Must run on `clock`; the Caller does not close it. Default: the process-wide pacer
+   * (a private one with a custom clock).
+   */
+  pacer?: Pacer;
 }
 
 /** One step of a scripted call. */
@@ -68,6 +76,19 @@ export interface CallOptions {
   durationMs?: number;
   /** Write a stereo WAV (caller left, agent right) here. */
   record?: string;
+  /**
+   * False: signalling only, for call-rate tests. The INVITE still offers SDP (the codecs on the
+   * discard port 9 with `a=inactive`) and the answer is negotiated (`result.codec`), but no RTP
+   * port is bound and no RTP/RTCP flows: `result.rtp` is null and `result.warnings` holds
+   * `MEDIA_OFF`. Cannot be combined with `play`, `script` or `record`. Default true.
+   */
+  media?: boolean;
+  /**
+   * Write a pcap of the call here: every SIP message and RTP/RTCP datagram as sent/received, with
+   * wall-clock times (SIP over TLS as plaintext TCP). The file appears complete or not at all;
+   * a capture problem is a `PCAP_*` warning, a path that cannot be created an `error` outcome before anything is sent.
+   */
+  pcap?: string;
   timeouts?: {
     /** From the INVITE to the answer; then CANCEL → `no-answer`. Default 30 000. */
     ringMs?: number;
@@ -78,4 +99,15 @@ export interface CallOptions {
   fromUser?: string;
   /** Aborting cancels (before the answer) or hangs up (after); the outcome is `error` / `CALL_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Evaluate the answered call (default true): turn metrics from the audio, RTP quality and MOS,
+   * and — with a `transcriber` — a transcript. The audio is kept in memory for this at up to
+   * 16 kHz (32 kB/s of call at 8 kHz, 64 kB/s at 16 kHz; at most 15 minutes), whether or not
+   * `record` is given. False keeps no audio and leaves `metrics`/`rtpQuality` null.
+   */
+  evaluate?: boolean;
+  /** Speech-to-text for `result.transcript` (e.g. `new PocketsphinxTranscriber()`). */
+  transcriber?: Transcriber;
+  /** What the caller's scripted turns say, in order: `result.scriptedWer` compares the transcript with them. */
+  expectedCallerTurns?: readonly string[];
 }

@@ -58,19 +58,47 @@ export type RtpLatchMode = 'sdp' | 'first-source';
  */
 export type RtpDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
+/**
+ * Sees every RTP/RTCP datagram of a session as it is handed to or taken from a socket (for
+ * captures). Called synchronously; `data` is only valid during the call (send buffers are reused),
+ * so copy what you keep. `local` is the socket's address and port.
+ */
+export type RtpPacketTap = (direction: 'sent' | 'received', data: Uint8Array, local: RtpEndpoint, remote: RtpEndpoint) => void;
+
 /** Options of {@link RtpSession.open}. */
 export interface RtpSessionOptions {
-  /** Negotiated codec; it encodes what we send. Its payload type is the one expected on receive. */
+  /**
+   * Negotiated codec; it encodes what we send, with its payload type (the far end's number for
+   * it: RFC 3264 §6.1, we send with the numbers of the peer's SDP).
+   */
   readonly codec: Codec;
   /**
    * A second instance of the same codec for decoding, for codecs whose state must not be shared
-   * between directions. Default `codec` (G.711 and G.722 keep separate encoder/decoder states).
+   * between directions. Its payload type must be the receive one. Default `codec` (G.711 and
+   * G.722 keep separate encoder/decoder states).
    */
   readonly receiveCodec?: Codec;
+  /**
+   * Payload type of the audio we accept: the number in our own SDP, which the far end must use
+   * when sending to us (it may differ from `codec.payloadType` when the answerer renumbered a
+   * dynamic codec). Default `receiveCodec`'s, else `codec`'s payload type.
+   */
+  readonly receivePayloadType?: number;
   /** Local address to bind; default `127.0.0.1`. */
   readonly address?: string;
-  /** Where even RTP ports come from; default {@link sharedRtpPortPool}. */
+  /** Where even RTP ports come from; default {@link sharedRtpPortPool}. Unused with `ports`. */
   readonly portPool?: RtpPortPool;
+  /**
+   * Run on sockets already bound (e.g. one pair held for a whole call across codec changes)
+   * instead of allocating from the pool. rtcp-mux follows the allocation (`rtcpSocket` null).
+   * Only one open session may use an allocation at a time.
+   */
+  readonly ports?: RtpPortAllocation;
+  /**
+   * Whether {@link RtpSession.close} releases `ports`. Default false: the session only detaches
+   * its listeners and the allocation's owner releases it. (Allocated ports are always owned.)
+   */
+  readonly ownsPorts?: boolean;
   /** RTP and RTCP on one port (RFC 5761), demultiplexed by packet type 200–204. Default false. */
   readonly rtcpMux?: boolean;
   /** Send RTCP SR/RR (received RTCP is always parsed). Default true. */
@@ -87,8 +115,16 @@ export interface RtpSessionOptions {
   readonly direction?: RtpDirection;
   /** The far end's SSRC if signalled (`a=ssrc`): others are dropped. Default: latch to the first one. */
   readonly remoteSsrc?: number;
-  /** Negotiated telephone-event payload type; without it DTMF can be neither sent nor received. */
+  /**
+   * telephone-event payload type we send DTMF with (the far end's number); without it DTMF
+   * cannot be sent. Also the one received unless `receiveTelephoneEventPayloadType` is given.
+   */
   readonly telephoneEventPayloadType?: number;
+  /**
+   * telephone-event payload type we accept (the number in our own SDP). Default
+   * `telephoneEventPayloadType`; without either, received DTMF is dropped as an unexpected type.
+   */
+  readonly receiveTelephoneEventPayloadType?: number;
   /** Clock rate of the telephone-event format; default the codec's RTP clock (RFC 4733 §2.1). */
   readonly telephoneEventClockRate?: number;
   /** Jitter buffer depth in frames; default 3. */
@@ -99,6 +135,8 @@ export interface RtpSessionOptions {
   readonly clock?: Clock;
   /** Wall clock in Unix ms, for RTCP NTP timestamps; default `Date.now`. */
   readonly wallClock?: () => number;
+  /** Capture hook: every datagram sent and received on the session's sockets. Default none. */
+  readonly onPacket?: RtpPacketTap;
 }
 
 /** One frame delivered to consumers, once per ptime after the first packet arrived. */
@@ -179,7 +217,7 @@ export interface RtpDropStats {
   readonly foreignSource: number;
   /** From a source other than the latched / signalled SSRC. */
   readonly unexpectedSsrc: number;
-  /** Payload type neither the codec's nor telephone-event's. */
+  /** Payload type neither the receive codec's nor the receive telephone-event's. */
   readonly unexpectedPayloadType: number;
   /** Not RTP at all (truncated, wrong version, bad padding, …). */
   readonly malformed: number;
@@ -347,6 +385,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   private readonly decoder: Codec;
   private readonly ports: RtpPortAllocation;
+  private readonly ownsPorts: boolean;
   private readonly rtpSocket: dgram.Socket;
   private readonly rtcpSocket: dgram.Socket;
   private readonly clock: Clock;
@@ -354,11 +393,16 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly latchMode: RtpLatchMode;
   private readonly fixedRemoteSsrc: number | null;
   private readonly tePt: number;
+  private readonly rxPt: number;
+  private readonly rxTePt: number;
   private readonly teClockRate: number;
   private readonly rtcpEnabled: boolean;
   private readonly rtcpIntervalMs: number;
   private readonly cname: string;
   private readonly pacedStream: PacedStream;
+  private readonly tap: RtpPacketTap | null;
+  private readonly localRtp: RtpEndpoint;
+  private readonly localRtcp: RtpEndpoint;
 
   // Send side.
   private readonly initialTimestamp: number;
@@ -422,25 +466,48 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private sending = true;
   private dir: RtpDirection = 'sendrecv';
 
-  /** Binds an even port (and RTCP port) from the pool and starts the stream. */
+  /**
+   * Binds an even port (and RTCP port) from the pool — or takes `options.ports` — and starts the
+   * stream.
+   * @throws {@link RtpSessionError} `RTP_SESSION_BAD_OPTION` for invalid options (also for
+   *   `ports` another open session runs on); port pool errors.
+   */
   static async open(options: RtpSessionOptions): Promise<RtpSession> {
     validate(options);
+    if (options.ports) {
+      const given = options.ports;
+      if (portsInUse.has(given)) throw new RtpSessionError('RTP_SESSION_BAD_OPTION', 'these ports are in use by another open session');
+      if (options.address !== undefined && options.address !== given.address) {
+        throw new RtpSessionError('RTP_SESSION_BAD_OPTION', `address ${options.address} differs from the ports' ${given.address}`);
+      }
+      if (options.rtcpMux !== undefined && options.rtcpMux !== (given.rtcpSocket === null)) {
+        throw new RtpSessionError('RTP_SESSION_BAD_OPTION', 'rtcpMux must match the ports (a null rtcpSocket means rtcp-mux)');
+      }
+      const owned = options.ownsPorts ?? false;
+      try {
+        return new RtpSession(options, given, owned);
+      } catch (e) {
+        if (owned) await given.release();
+        throw e;
+      }
+    }
     const pool = options.portPool ?? sharedRtpPortPool();
     const ports = await pool.allocate({ address: options.address ?? '127.0.0.1', rtcp: !options.rtcpMux });
     try {
-      return new RtpSession(options, ports);
+      return new RtpSession(options, ports, true);
     } catch (e) {
       await ports.release();
       throw e;
     }
   }
 
-  private constructor(options: RtpSessionOptions, ports: RtpPortAllocation) {
+  private constructor(options: RtpSessionOptions, ports: RtpPortAllocation, ownsPorts: boolean) {
     super();
     const codec = options.codec;
     this.codec = codec;
     this.decoder = options.receiveCodec ?? codec;
     this.ports = ports;
+    this.ownsPorts = ownsPorts;
     this.rtpSocket = ports.rtpSocket;
     this.rtcpSocket = ports.rtcpSocket ?? ports.rtpSocket;
     this.rtcpMux = ports.rtcpSocket === null;
@@ -453,10 +520,15 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.fixedRemoteSsrc = options.remoteSsrc ?? null;
     this.remoteSsrc = this.fixedRemoteSsrc;
     this.tePt = options.telephoneEventPayloadType ?? -1;
+    this.rxPt = options.receivePayloadType ?? this.decoder.payloadType;
+    this.rxTePt = options.receiveTelephoneEventPayloadType ?? this.tePt;
     this.teClockRate = options.telephoneEventClockRate ?? codec.clockRate;
     this.rtcpEnabled = options.rtcp ?? true;
     this.rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
     this.cname = options.cname ?? generateCname();
+    this.tap = options.onPacket ?? null;
+    this.localRtp = { address: this.localAddress, port: this.localPort };
+    this.localRtcp = { address: this.localAddress, port: this.localRtcpPort };
 
     this.ssrc = randomUint32();
     this.initialTimestamp = randomUint32();
@@ -472,7 +544,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
     this.recvStats = new RtpReceiveStats({ clockRate: codec.clockRate, ssrc: this.remoteSsrc ?? 0 });
     this.jitter = new JitterBuffer({ depth: options.jitterBufferDepth ?? 3, timestampStep: this.decoder.timestampStep });
-    this.dtmfReceiver = this.tePt >= 0 ? new DtmfReceiver({ clockRate: this.teClockRate }) : null;
+    this.dtmfReceiver = this.rxTePt >= 0 ? new DtmfReceiver({ clockRate: this.teClockRate }) : null;
     this.decoded = new Int16Array(this.decoder.samplesPerFrame * this.decoder.channels);
 
     if (options.remote) this.setRemote(options.remote);
@@ -486,6 +558,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
     this.pacedStream = (options.pacer ?? sharedPacer()).add({ ptimeMs: codec.ptimeMs, onTick: this.onTick });
     if (this.rtcpEnabled) this.scheduleRtcp();
+    portsInUse.add(ports);
   }
 
   /** True once {@link close} was called. */
@@ -649,11 +722,24 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.dtmfJobs = [];
     for (const job of pending) job.reject(new RtpSessionError('RTP_SESSION_CLOSED', 'session closed before the DTMF was sent'));
     this.closing = this.sendBye()
-      .then(() => this.ports.release())
+      .then(() => this.detachPorts())
       .then(() => {
         this.emit('close');
       });
     return this.closing;
+  }
+
+  /** Releases owned ports; on borrowed ones only takes our listeners off, for the next session. */
+  private detachPorts(): Promise<void> {
+    portsInUse.delete(this.ports);
+    if (this.ownsPorts) return this.ports.release();
+    this.rtpSocket.off('message', this.onRtpMessage);
+    this.rtpSocket.off('error', this.onSocketError);
+    if (!this.rtcpMux) {
+      this.rtcpSocket.off('message', this.onRtcpMessage);
+      this.rtcpSocket.off('error', this.onSocketError);
+    }
+    return Promise.resolve();
   }
 
   // ---- sending -------------------------------------------------------------------------------
@@ -724,6 +810,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     h.timestamp = timestamp;
     writeRtpHeader(h, buf, 0);
     this.rtpSocket.send(buf, 0, RTP_HEADER_LENGTH + payloadLength, target.port, target.address);
+    if (this.tap) this.tap('sent', buf.subarray(0, RTP_HEADER_LENGTH + payloadLength), this.localRtp, target);
     this.ringIndex = (this.ringIndex + 1) % SEND_RING;
     this.sequence = (this.sequence + 1) & 0xffff;
     this.markerPending = false;
@@ -791,6 +878,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   private readonly onRtpMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
     if (this.closing) return;
+    if (this.tap) this.tap('received', msg, this.localRtp, rinfo);
     try {
       if (this.rtcpMux && isRtcpDatagram(msg)) this.handleRtcp(msg, rinfo);
       else this.handleRtp(msg, rinfo);
@@ -802,6 +890,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   private readonly onRtcpMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
     if (this.closing) return;
+    if (this.tap) this.tap('received', msg, this.localRtcp, rinfo);
     try {
       this.handleRtcp(msg, rinfo);
     } catch (e) {
@@ -821,8 +910,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.malformed++;
       return;
     }
-    const isAudio = p.payloadType === this.decoder.payloadType;
-    if (!isAudio && p.payloadType !== this.tePt) {
+    const isAudio = p.payloadType === this.rxPt;
+    if (!isAudio && p.payloadType !== this.rxTePt) {
       this.unexpectedPt++;
       return;
     }
@@ -991,6 +1080,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const data = Buffer.from(this.rtcpBuffer.subarray(0, n));
     if (done) this.rtcpSocket.send(data, target.port, target.address, () => done());
     else this.rtcpSocket.send(data, target.port, target.address);
+    if (this.tap) this.tap('sent', data, this.localRtcp, target);
     this.rtcpSent++;
     return true;
   }
@@ -1007,6 +1097,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   }
 }
 
+/** Allocations an open session runs on (borrowed ones must not be shared by two sessions). */
+const portsInUse = new WeakSet<RtpPortAllocation>();
+
 function validate(o: RtpSessionOptions): void {
   const bad = (m: string): never => {
     throw new RtpSessionError('RTP_SESSION_BAD_OPTION', m);
@@ -1014,10 +1107,19 @@ function validate(o: RtpSessionOptions): void {
   if (!o || typeof o !== 'object' || !o.codec) bad('a codec is required');
   const c = o.codec;
   if (!(c.ptimeMs > 0) || !(c.samplesPerFrame > 0) || !(c.timestampStep > 0)) bad('codec has no frame size');
-  if (o.receiveCodec && o.receiveCodec.payloadType !== c.payloadType) bad('receiveCodec must have the same payload type as codec');
+  const isPt = (pt: number): boolean => Number.isInteger(pt) && pt >= 0 && pt <= 127;
+  if (o.receivePayloadType !== undefined && !isPt(o.receivePayloadType)) bad(`receive payload type ${o.receivePayloadType} is not 0-127`);
+  const rxPt = o.receivePayloadType ?? o.receiveCodec?.payloadType ?? c.payloadType;
+  if (o.receiveCodec && o.receiveCodec.payloadType !== rxPt) bad('receiveCodec must have the receive payload type');
   if (o.telephoneEventPayloadType !== undefined) {
     const pt = o.telephoneEventPayloadType;
-    if (!Number.isInteger(pt) || pt < 0 || pt > 127 || pt === c.payloadType) bad(`telephone-event payload type ${pt} is not 0-127 or equals the codec's`);
+    if (!isPt(pt) || pt === c.payloadType) bad(`telephone-event payload type ${pt} is not 0-127 or equals the codec's`);
+  }
+  const rxTePt = o.receiveTelephoneEventPayloadType ?? o.telephoneEventPayloadType;
+  if (rxTePt !== undefined && (!isPt(rxTePt) || rxTePt === rxPt)) bad(`receive telephone-event payload type ${rxTePt} is not 0-127 or equals the receive codec's`);
+  if (o.ports !== undefined) {
+    const p = o.ports;
+    if (!p || typeof p !== 'object' || !p.rtpSocket || typeof p.release !== 'function' || !Number.isInteger(p.port)) bad('ports must be an RtpPortAllocation');
   }
   if (o.rtcpIntervalMs !== undefined && !(o.rtcpIntervalMs >= 10 && Number.isFinite(o.rtcpIntervalMs))) bad('rtcpIntervalMs must be at least 10');
   if (o.address !== undefined && isIP(o.address) === 0) bad('address must be an IP address');
