@@ -1,3 +1,5 @@
+import type { CallMetrics, RtpQuality, ScriptedTurnWer, Transcript } from '../metrics/types';
+
 /**
  * The outcome of one test call, as a plain JSON-serialisable object. This is also the JSON output
  * (`sipprobe call --json`), versioned by {@link CallResult.schemaVersion}.
@@ -95,6 +97,10 @@ export interface CallResult {
     ringingMs: number | null;
     earlyMediaMs: number | null;
     answerMs: number | null;
+    /** Our ACK for the 2xx (ms since the INVITE). */
+    ackMs: number | null;
+    /** First 18x provisional response (not 100 Trying): INVITE → this is the post-dial delay. */
+    first18xMs: number | null;
     firstRtpSentMs: number | null;
     firstRtpReceivedMs: number | null;
     endMs: number | null;
@@ -102,10 +108,19 @@ export interface CallResult {
     talkDurationMs: number;
   };
   rtp: RtpSummary | null;
-  audio: { recordingPath: string; sampleRate: number; channels: 2 } | null;
+  /** The stereo recording (when `record` was given); `startMs` is its time 0 in ms since the INVITE. */
+  audio: { recordingPath: string; sampleRate: number; channels: 2; startMs: number } | null;
   dtmfReceived: Array<{ digit: string; t: number; durationMs: number }>;
   messages: LadderMessage[];
   timeline: TimelineEvent[];
   warnings: string[];
   error: { code: string; message: string } | null;
+  /** Turn-taking metrics from the call's audio (VAD on both channels); null when not answered or not evaluated. */
+  metrics: CallMetrics | null;
+  /** RTP loss/jitter and E-model MOS for each direction we can see; null without media. */
+  rtpQuality: RtpQuality | null;
+  /** Transcript of both channels, when a transcriber was given. */
+  transcript: Transcript | null;
+  /** WER of the caller's scripted turns, when `expectedCallerTurns` and a transcriber were given. */
+  scriptedWer: ScriptedTurnWer[] | null;
 }

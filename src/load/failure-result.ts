@@ -25,6 +25,8 @@ export function startFailureResult(target: string, transport: CallResult['transp
       ringingMs: null,
       earlyMediaMs: null,
       answerMs: null,
+      ackMs: null,
+      first18xMs: null,
       firstRtpSentMs: null,
       firstRtpReceivedMs: null,
       endMs: null,
@@ -37,5 +39,9 @@ export function startFailureResult(target: string, transport: CallResult['transp
     timeline: [],
     warnings: [],
     error: { code, message },
+    metrics: null,
+    rtpQuality: null,
+    transcript: null,
+    scriptedWer: null,
   };
 }

@@ -90,69 +90,7 @@ const rtpSummary = objectOf<RtpSummary>({
 
 const nullableMs = nullable(ms);
 
-/** `$id` of {@link callResultJsonSchema}; bump with `schemaVersion`. */
-export const CALL_RESULT_SCHEMA_ID = 'https://sipprobe.dev/schema/call-result-1.json';
-
-/**
- * JSON Schema (draft 2020-12) of {@link CallResult} as written by `toJson`, schemaVersion 1.
- * Every object is closed (`additionalProperties: false`), so a consumer can rely on it exactly.
- */
-export const callResultJsonSchema: JsonSchemaNode = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: CALL_RESULT_SCHEMA_ID,
-  title: 'sipprobe CallResult',
-  description: 'The outcome of one sipprobe test call.',
-  ...objectOf<CallResult>({
-    schemaVersion: { const: 1 },
-    outcome: { enum: ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth-failed', 'unreachable', 'error'] },
-    endReason: str,
-    endedBy: { enum: ['caller', 'agent', 'timeout', 'error', null] },
-    target: str,
-    transport,
-    ids: objectOf<CallResult['ids']>({ runId: str, scenarioId: str, resultId: str, generated: { type: 'array', items: str } }),
-    sip: objectOf<CallResult['sip']>({
-      callId: str,
-      finalStatus: nullable({ type: 'integer', minimum: 100, maximum: 699 }),
-      finalReason: nullable(str),
-      headersSent: { type: 'array', items: objectOf<{ name: string; value: string }>({ name: str, value: str }) },
-    }),
-    codec: nullable(codec),
-    timings: objectOf<CallResult['timings']>({
-      startedAt: isoTime,
-      firstProvisionalMs: nullableMs,
-      ringingMs: nullableMs,
-      earlyMediaMs: nullableMs,
-      answerMs: nullableMs,
-      firstRtpSentMs: nullableMs,
-      firstRtpReceivedMs: nullableMs,
-      endMs: nullableMs,
-      talkDurationMs: ms,
-    }),
-    rtp: nullable(rtpSummary),
-    audio: nullable(
-      objectOf<NonNullable<CallResult['audio']>>({
-        recordingPath: str,
-        sampleRate: { type: 'integer', minimum: 1 },
-        channels: { const: 2 },
-      }),
-    ),
-    dtmfReceived: {
-      type: 'array',
-      items: objectOf<CallResult['dtmfReceived'][number]>({
-        digit: { type: 'string', minLength: 1 },
-        t: num,
-        durationMs: ms,
-      }),
-    },
-    messages: { type: 'array', items: ladderMessage },
-    timeline: { type: 'array', items: timelineEvent },
-    warnings: { type: 'array', items: str },
-    error: nullable(objectOf<NonNullable<CallResult['error']>>({ code: str, message: str })),
-  }),
-};
-
-// Evaluation parts (src/metrics/types.ts). Not yet fields of CallResult: when the Caller adds them,
-// reference these nodes from the CallResult schema above (objectOf will insist).
+// Evaluation parts (src/metrics/types.ts), referenced by the CallResult schema below.
 
 const speaker: JsonSchemaNode = { enum: ['caller', 'agent'] };
 const segment = objectOf<SpeechSegment>({ startMs: num, endMs: num });
@@ -250,5 +188,73 @@ export const scriptedWerJsonSchema: JsonSchemaNode = {
     insertions: count,
     referenceWords: count,
     hypothesisWords: count,
+  }),
+};
+
+/** `$id` of {@link callResultJsonSchema}; bump with `schemaVersion`. */
+export const CALL_RESULT_SCHEMA_ID = 'https://sipprobe.dev/schema/call-result-1.json';
+
+/**
+ * JSON Schema (draft 2020-12) of {@link CallResult} as written by `toJson`, schemaVersion 1.
+ * Every object is closed (`additionalProperties: false`), so a consumer can rely on it exactly.
+ */
+export const callResultJsonSchema: JsonSchemaNode = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: CALL_RESULT_SCHEMA_ID,
+  title: 'sipprobe CallResult',
+  description: 'The outcome of one sipprobe test call.',
+  ...objectOf<CallResult>({
+    schemaVersion: { const: 1 },
+    outcome: { enum: ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth-failed', 'unreachable', 'error'] },
+    endReason: str,
+    endedBy: { enum: ['caller', 'agent', 'timeout', 'error', null] },
+    target: str,
+    transport,
+    ids: objectOf<CallResult['ids']>({ runId: str, scenarioId: str, resultId: str, generated: { type: 'array', items: str } }),
+    sip: objectOf<CallResult['sip']>({
+      callId: str,
+      finalStatus: nullable({ type: 'integer', minimum: 100, maximum: 699 }),
+      finalReason: nullable(str),
+      headersSent: { type: 'array', items: objectOf<{ name: string; value: string }>({ name: str, value: str }) },
+    }),
+    codec: nullable(codec),
+    timings: objectOf<CallResult['timings']>({
+      startedAt: isoTime,
+      firstProvisionalMs: nullableMs,
+      ringingMs: nullableMs,
+      earlyMediaMs: nullableMs,
+      answerMs: nullableMs,
+      ackMs: { ...nullableMs, description: 'Our ACK for the 2xx, ms since the INVITE.' },
+      first18xMs: { ...nullableMs, description: 'First 18x (not 100): INVITE → this is the post-dial delay.' },
+      firstRtpSentMs: nullableMs,
+      firstRtpReceivedMs: nullableMs,
+      endMs: nullableMs,
+      talkDurationMs: ms,
+    }),
+    rtp: nullable(rtpSummary),
+    audio: nullable(
+      objectOf<NonNullable<CallResult['audio']>>({
+        recordingPath: str,
+        sampleRate: { type: 'integer', minimum: 1 },
+        channels: { const: 2 },
+        startMs: { ...ms, description: 'Time 0 of the recording, ms since the INVITE.' },
+      }),
+    ),
+    dtmfReceived: {
+      type: 'array',
+      items: objectOf<CallResult['dtmfReceived'][number]>({
+        digit: { type: 'string', minLength: 1 },
+        t: num,
+        durationMs: ms,
+      }),
+    },
+    messages: { type: 'array', items: ladderMessage },
+    timeline: { type: 'array', items: timelineEvent },
+    warnings: { type: 'array', items: str },
+    error: nullable(objectOf<NonNullable<CallResult['error']>>({ code: str, message: str })),
+    metrics: nullable(callMetricsJsonSchema),
+    rtpQuality: nullable(rtpQualityJsonSchema),
+    transcript: nullable(transcriptJsonSchema),
+    scriptedWer: nullable(scriptedWerJsonSchema),
   }),
 };
