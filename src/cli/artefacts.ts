@@ -1,7 +1,10 @@
-/** Writes a call's artefacts: JSON (file or stdout), HTML report, JUnit XML. */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+/**
+ * Writes a call's artefacts: JSON (file or stdout), HTML report, JUnit XML. The pcap is written
+ * by the call itself (`CallOptions.pcap`); here it is only listed when it was completed.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { CallResult } from '../caller/result';
-import { toHtml, toJson, toJUnit } from '../report';
+import { toHtml, toJson, toJUnit, type JUnitThresholds } from '../report';
 import type { CliIo } from './io';
 
 /** Writes `text` to `path` via a temporary file so that a reader never sees half a file. */
@@ -16,7 +19,11 @@ export interface ArtefactTargets {
   json?: string;
   report?: string;
   junit?: string;
+  /** Written during the call; listed when it exists and no capture failure was reported. */
+  pcap?: string;
   expect?: string;
+  /** Checked in the JUnit testcase (and by the CLI for its exit status). */
+  thresholds?: JUnitThresholds;
 }
 
 /** Writes the requested artefacts; returns the paths written (stdout not included). */
@@ -43,8 +50,12 @@ export function writeArtefacts(result: CallResult, t: ArtefactTargets, io: CliIo
     written.push(t.report);
   }
   if (t.junit !== undefined) {
-    writeFileAtomic(t.junit, toJUnit(result, t.expect ? { expect: t.expect as CallResult['outcome'] } : {}));
+    writeFileAtomic(
+      t.junit,
+      toJUnit(result, { ...(t.expect ? { expect: t.expect as CallResult['outcome'] } : {}), ...(t.thresholds ? { thresholds: t.thresholds } : {}) }),
+    );
     written.push(t.junit);
   }
+  if (t.pcap !== undefined && t.pcap !== '-' && existsSync(t.pcap) && !result.warnings.some((w) => w.startsWith('PCAP_FAILED'))) written.push(t.pcap);
   return written;
 }

@@ -2,17 +2,20 @@
  * `sipprobe call <uri>`: checks every input (exit 2 before any socket opens), places one call
  * with the Caller, prints the human summary on stderr and writes the requested artefacts.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { Caller, type CallOptions, type CallScriptStep } from '../caller';
 import type { CallResult } from '../caller/result';
 import type { TestHeaderSet, TestProfile } from '../headers';
-import { renderSummary } from '../report';
+import { PocketsphinxTranscriber, TranscriberError } from '../metrics';
+import { judgeCall, renderSummary, type JUnitThresholds } from '../report';
 import { isSipUri, parseUri } from '../sip';
 import type { CallCommandOptions } from './args';
-import { writeArtefacts } from './artefacts';
+import { writeArtefacts, type ArtefactTargets } from './artefacts';
 import { CliInputError } from './input-error';
 import { EXIT_COMPLETED, EXIT_NOT_COMPLETED, type CliIo } from './io';
 import { checkInputFile, checkOutputPath, prepareTestHeaders, readProfileFile } from './prepare';
+import { safeCliText } from './text';
 
 const OUTCOMES = ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth-failed', 'unreachable', 'error'];
 
@@ -20,14 +23,14 @@ const OUTCOMES = ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth
 export interface PreparedCall {
   options: CallOptions;
   headers: TestHeaderSet;
-  outputs: { json?: string; report?: string; junit?: string; pcap?: string; expect?: string };
+  outputs: ArtefactTargets;
   transport: 'udp' | 'tcp' | 'tls';
   bind: string;
   insecure: boolean;
 }
 
 /** Checks a call's inputs without any network activity. @throws CliInputError */
-export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'>): PreparedCall {
+export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'> & Partial<Pick<CliIo, 'env'>>): PreparedCall {
   let ok = false;
   try {
     ok = isSipUri(parseUri(o.target));
@@ -51,6 +54,10 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'>): Prep
   };
   const record = checkOutputPath(at(o.record), '--record');
   if (record === '-') throw new CliInputError('--record needs a file path');
+  if (outputs.pcap === '-') throw new CliInputError('--pcap needs a file path');
+  const thresholds = thresholdsOf(o);
+  if (Object.keys(thresholds).length > 0) Object.assign(outputs, { thresholds });
+  const transcriber = o.transcribe === undefined ? undefined : makeTranscriber(o.transcribe, io);
   return {
     options: {
       target: o.target,
@@ -61,6 +68,8 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'>): Prep
       ...(o.codecs ? { codecs: o.codecs } : {}),
       ...callMedia(play, o.dtmf, o.durationMs),
       ...(record ? { record } : {}),
+      ...(outputs.pcap ? { pcap: outputs.pcap } : {}),
+      ...(transcriber ? { transcriber } : {}),
       ...(o.ringTimeoutMs !== undefined ? { timeouts: { ringMs: o.ringTimeoutMs } } : {}),
     },
     headers,
@@ -69,6 +78,34 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'>): Prep
     bind: o.bind ?? '127.0.0.1',
     insecure: o.insecure,
   };
+}
+
+function thresholdsOf(o: CallCommandOptions): JUnitThresholds {
+  const t: JUnitThresholds = {};
+  if (o.maxLatencyP90Ms !== undefined) t.maxLatencyP90Ms = o.maxLatencyP90Ms;
+  if (o.minMos !== undefined) t.minMos = o.minMos;
+  if (o.maxLossPercent !== undefined) t.maxLossPercent = o.maxLossPercent;
+  return t;
+}
+
+function onPath(binary: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, binary)));
+}
+
+/** `--transcribe NAME`: the offline recogniser, checked now so that a missing one is exit 2, not a silent gap. */
+function makeTranscriber(name: string, io: Partial<Pick<CliIo, 'env'>>): PocketsphinxTranscriber {
+  if (name !== 'pocketsphinx') throw new CliInputError(`--transcribe: only "pocketsphinx" is built in (got ${JSON.stringify(name.slice(0, 40))})`);
+  const t = new PocketsphinxTranscriber();
+  if (!onPath('pocketsphinx_continuous', io.env ?? process.env)) {
+    throw new CliInputError('--transcribe pocketsphinx: pocketsphinx_continuous is not on PATH (Debian: apt-get install pocketsphinx pocketsphinx-en-us)');
+  }
+  try {
+    t.checkModel();
+  } catch (e) {
+    if (e instanceof TranscriberError) throw new CliInputError(`--transcribe pocketsphinx: ${e.message}`);
+    throw e;
+  }
+  return t;
 }
 
 /**
@@ -98,13 +135,21 @@ export async function placeCall(p: PreparedCall, io: CliIo): Promise<CallResult>
   }
 }
 
-/** Summary + artefacts + exit status for a finished call. */
+/**
+ * Summary + artefacts + exit status for a finished call: 0 when the outcome is the expected one
+ * (`--expect`, default completed) and every threshold holds; else 1 with the reasons on stderr.
+ */
 export function reportCall(result: CallResult, p: PreparedCall, io: CliIo): number {
   io.stderr.write(`${renderSummary(result)}\n`);
   const written = writeArtefacts(result, p.outputs, io);
   for (const w of written) io.stderr.write(`wrote ${w}\n`);
-  const wanted = p.outputs.expect ?? 'completed';
-  return result.outcome === wanted ? EXIT_COMPLETED : EXIT_NOT_COMPLETED;
+  const verdict = judgeCall(result, {
+    ...(p.outputs.expect ? { expect: p.outputs.expect as CallResult['outcome'] } : {}),
+    ...(p.outputs.thresholds ? { thresholds: p.outputs.thresholds } : {}),
+  });
+  const reasons = verdict.error ? [`${verdict.error.type}: ${verdict.error.message}`] : verdict.failures;
+  for (const r of reasons) io.stderr.write(`FAILED: ${safeCliText(r, 500)}\n`);
+  return reasons.length === 0 ? EXIT_COMPLETED : EXIT_NOT_COMPLETED;
 }
 
 /** `sipprobe call`. */
