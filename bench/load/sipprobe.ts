@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { LoadCaller } from '../../src/load';
+import { Caller } from '../../src/caller';
 import { Pacer } from '../../src/rtp';
 import type { StartCall } from '../../src/load';
 
@@ -17,15 +17,13 @@ export interface SipprobeClient {
   close(): Promise<void>;
 }
 
-/** `media: 'none'` sends no audio file (the call still streams silence if the Caller does). */
+/** `media: 'none'` is the Caller's `media: false` (SDP offer/answer, no RTP); `tone` plays `wav` for the hold. */
 export async function openSipprobe(opts: { target: string; holdMs: number; media: 'none' | 'tone'; wav?: string }): Promise<SipprobeClient> {
   const pacer = new Pacer();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Caller } = require('../../src/caller') as { Caller: new (o: unknown) => LoadCaller };
   const caller = new Caller({ bind: { address: '127.0.0.1', port: 0 }, transport: 'udp', pacer });
   return {
     startCall: (_index, signal) =>
-      caller.call({ target: opts.target, durationMs: opts.holdMs, play: opts.media === 'tone' ? opts.wav : undefined, codecs: ['PCMU'], signal }).result,
+      caller.call({ target: opts.target, durationMs: opts.holdMs, ...(opts.media === 'tone' ? { play: opts.wav } : { media: false }), codecs: ['PCMU'], signal }).result,
     pacingP99Ms: () => (pacer.stats().sent > 0 ? pacer.stats().p99Ms : NaN),
     close: async () => {
       await caller.close();

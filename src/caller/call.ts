@@ -38,6 +38,8 @@ export interface CallContext {
   readonly portPool: RtpPortPool;
   readonly pacer: Pacer;
   readonly options: CallerOptions;
+  /** SIP trace listeners by Call-ID (the Caller routes each trace event to its call only). */
+  readonly traces: Map<string, (ev: SipTraceEvent) => void>;
 }
 
 /** Events of a {@link Call}; times are ms since the INVITE. */
@@ -259,11 +261,11 @@ export class Call extends EventEmitter<CallEvents> {
       const { inviteOptions } = prepareInvite(ctx.options, { ...this.#options, run: { runId: this.ids.runId, scenarioId: this.ids.scenarioId, resultId: this.ids.resultId } }, offer);
       const digest = this.#auth ? new DigestClient({ username: this.#auth.username, password: this.#auth.password }) : null;
 
-      ctx.ua.on('trace', onTrace);
       this.#t0 = ctx.clock.now();
       leg.origin = this.#t0;
       let inv = ctx.ua.invite(inviteOptions);
       this.#sipCallId = inv.callId;
+      ctx.traces.set(inv.callId, onTrace);
       this.#current = inv;
       this.#event('invite', this.target, 0);
       const ringMs = this.#options.timeouts?.ringMs ?? DEFAULT_RING_MS;
@@ -639,7 +641,7 @@ export class Call extends EventEmitter<CallEvents> {
       if (leg.recordingPath) audio = { recordingPath: leg.recordingPath, sampleRate: leg.recordingSampleRate, channels: 2, startMs: 0 };
     }
     // the last responses (200 to BYE) arrive before bye() resolves; nothing further is ours
-    this.#ctx.ua.off('trace', f.onTrace);
+    if (this.#ctx.traces.get(this.#sipCallId) === f.onTrace) this.#ctx.traces.delete(this.#sipCallId);
     if (this.#capture) {
       await this.#capture.finish();
       this.#warnings.push(...this.#capture.notes);

@@ -5,7 +5,7 @@
 import { systemClock, type Clock } from '../clock';
 import { Pacer, sharedPacer } from '../rtp/pacer';
 import { RtpPortPool } from '../rtp/port-pool';
-import { SipUserAgent } from '../sip/user-agent';
+import { SipUserAgent, type SipTraceEvent } from '../sip/user-agent';
 import { Call } from './call';
 import { CallerError } from './errors';
 import { buildInviteRequest, inviteWarnings, prepareInvite, type RenderedInvite } from './invite';
@@ -34,6 +34,8 @@ export class Caller {
   private readonly pacer: Pacer;
   private readonly ownsPacer: boolean;
   private readonly calls = new Set<Call>();
+  // One trace listener routing by Call-ID: a listener per call would cost O(active calls) per message.
+  private readonly traces = new Map<string, (ev: SipTraceEvent) => void>();
   private startPromise: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
 
@@ -43,9 +45,18 @@ export class Caller {
     this.options = { ...options };
     this.clock = options.clock ?? systemClock;
     this.ua = new SipUserAgent(callerUaOptions(options));
+    this.ua.on('trace', (ev) => {
+      let callId: string | undefined;
+      try {
+        callId = ev.message.callId;
+      } catch {
+        return;
+      }
+      if (callId !== undefined) this.traces.get(callId)?.(ev);
+    });
     this.pool = new RtpPortPool(options.rtpPorts ?? {});
-    this.ownsPacer = this.clock !== systemClock;
-    this.pacer = this.ownsPacer ? new Pacer({ clock: this.clock }) : sharedPacer();
+    this.ownsPacer = !options.pacer && this.clock !== systemClock;
+    this.pacer = options.pacer ?? (this.ownsPacer ? new Pacer({ clock: this.clock }) : sharedPacer());
   }
 
   /** Binds the SIP transport (done on the first call otherwise). */
@@ -72,9 +83,12 @@ export class Caller {
    */
   call(options: CallOptions): Call {
     if (this.closing) throw new CallerError('CALLER_CLOSED', 'the caller is closed');
+    if (options?.media === false && (options.play !== undefined || options.script !== undefined || options.record !== undefined)) {
+      throw new CallerError('CALLER_BAD_OPTION', 'media: false sends no audio: play, script and record need media');
+    }
     const ready = this.start();
     ready.catch(() => undefined);
-    const call = new Call({ ua: this.ua, ready, clock: this.clock, portPool: this.pool, pacer: this.pacer, options: this.options }, options);
+    const call = new Call({ ua: this.ua, ready, clock: this.clock, portPool: this.pool, pacer: this.pacer, options: this.options, traces: this.traces }, options);
     this.calls.add(call);
     void call.result.then(() => this.calls.delete(call));
     return call;

@@ -1,26 +1,23 @@
 import { join } from 'node:path';
+import { Caller } from '../caller/caller';
+import type { CallerOptions, CallOptions, CallScriptStep } from '../caller/options';
 import type { CallResult } from '../caller/result';
 import type { TestProfile } from '../headers';
 import type { LoadStarter } from './starter';
 
 /**
- * The part of the Caller (src/caller, ARCHITECTURE.md) a load run uses: one `call()` per test
- * call, whose `result` never rejects, and `close()`.
+ * The part of the {@link Caller} a load run uses: one `call()` per test call, whose `result`
+ * never rejects, and `close()`. Tests put a fake behind it.
  */
 export interface LoadCaller {
-  call(options: Record<string, unknown> & { target: string; signal?: AbortSignal }): { result: Promise<CallResult> };
+  call(options: CallOptions): { result: Promise<CallResult> };
   close(): Promise<void>;
 }
 
 /** Builds the run's Caller from its options. */
-export type LoadCallerFactory = (options: { bind: { address: string; port: number }; transport: 'udp' | 'tcp' | 'tls'; tls?: { rejectUnauthorized: boolean } }) => LoadCaller;
+export type LoadCallerFactory = (options: CallerOptions) => LoadCaller;
 
-// The Caller module is loaded on first use, so that load/ type-checks on its narrow interface.
-const defaultCallerFactory: LoadCallerFactory = (options) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('../caller') as { Caller: new (o: unknown) => LoadCaller };
-  return new mod.Caller(options);
-};
+const defaultCallerFactory: LoadCallerFactory = (options) => new Caller(options);
 
 /**
  * What every call of a load run shares (structured-clone safe, so a worker can build its own
@@ -43,11 +40,16 @@ export interface LoadCallTemplate {
   headers?: Record<string, string>;
   codecs?: string[];
   play?: string;
-  /** Directory for one recording per call (`<resultId>.wav`). */
+  /** Directory for one recording per call (`call-<i+1>.wav`). */
   recordDir?: string;
   durationMs?: number;
   ringTimeoutMs?: number;
+  /** Digits sent after the prompt (then `durationMs`, default 2 s, of silence, then BYE). */
   dtmf?: string;
+  /** False: signalling only, no RTP (the Caller's `media: false`; each result says `MEDIA_OFF`). */
+  media?: boolean;
+  /** RTP port range of this run's Caller (workers need disjoint ranges to avoid bind retries). */
+  rtpPorts?: { min: number; max: number };
 }
 
 function parseBind(bind: string | undefined): { address: string; port: number } {
@@ -57,31 +59,54 @@ function parseBind(bind: string | undefined): { address: string; port: number } 
 }
 
 /**
+ * What a call plays: `--dtmf` becomes a script (prompt, digits, `durationMs` of silence, BYE),
+ * the same as `sipprobe call` does; otherwise play and/or stay `durationMs`.
+ */
+function callMedia(t: LoadCallTemplate): Pick<CallOptions, 'play' | 'script' | 'durationMs'> {
+  if (!t.dtmf) return { ...(t.play ? { play: t.play } : {}), ...(t.durationMs !== undefined ? { durationMs: t.durationMs } : {}) };
+  const script: CallScriptStep[] = [];
+  if (t.play) script.push({ play: t.play });
+  script.push({ dtmf: t.dtmf }, { silence: t.durationMs ?? 2000 }, { hangup: true });
+  return { script };
+}
+
+/** The Caller options of a run (one SIP socket for the transport, its own RTP port range). */
+export function loadCallerOptions(template: LoadCallTemplate): CallerOptions {
+  return {
+    bind: parseBind(template.bind),
+    transport: template.transport,
+    ...(template.insecure ? { tls: { rejectUnauthorized: false } } : {}),
+    ...(template.rtpPorts ? { rtpPorts: template.rtpPorts } : {}),
+  };
+}
+
+/** The options of call `index` of a run. */
+export function loadCallOptions(template: LoadCallTemplate, index: number, signal?: AbortSignal): CallOptions {
+  const resultId = template.resultIdPrefix ? `${template.resultIdPrefix}-${index + 1}` : undefined;
+  return {
+    target: template.target,
+    ...(template.auth ? { auth: template.auth } : {}),
+    run: { runId: template.runId, ...(template.scenarioId !== undefined ? { scenarioId: template.scenarioId } : {}), ...(resultId !== undefined ? { resultId } : {}) },
+    ...(template.profile ? { profile: template.profile } : {}),
+    ...(template.headers ? { headers: template.headers } : {}),
+    ...(template.codecs ? { codecs: template.codecs } : {}),
+    ...callMedia(template),
+    ...(template.recordDir ? { record: join(template.recordDir, `call-${index + 1}.wav`) } : {}),
+    ...(template.media === false ? { media: false } : {}),
+    ...(template.ringTimeoutMs !== undefined ? { timeouts: { ringMs: template.ringTimeoutMs } } : {}),
+    ...(signal ? { signal } : {}),
+  };
+}
+
+/**
  * Opens one {@link Caller} (one SIP socket, its RTP port pool and pacer) for a whole load run and
  * returns a starter placing call `index` with the run's template. Aborting a call's signal makes
  * the Caller CANCEL or BYE it; its result still resolves.
  */
 export async function openLoadCaller(template: LoadCallTemplate, createCaller: LoadCallerFactory = defaultCallerFactory): Promise<LoadStarter> {
-  const caller = createCaller({ bind: parseBind(template.bind), transport: template.transport, tls: template.insecure ? { rejectUnauthorized: false } : undefined });
+  const caller = createCaller(loadCallerOptions(template));
   return {
-    startCall: (index, signal) => {
-      const resultId = template.resultIdPrefix ? `${template.resultIdPrefix}-${index + 1}` : undefined;
-      const call = caller.call({
-        target: template.target,
-        auth: template.auth,
-        run: { runId: template.runId, scenarioId: template.scenarioId, resultId },
-        profile: template.profile,
-        headers: template.headers,
-        codecs: template.codecs,
-        play: template.play,
-        record: template.recordDir ? join(template.recordDir, `call-${index + 1}.wav`) : undefined,
-        durationMs: template.durationMs,
-        dtmf: template.dtmf,
-        timeouts: { ringMs: template.ringTimeoutMs },
-        signal,
-      });
-      return call.result;
-    },
+    startCall: (index, signal) => caller.call(loadCallOptions(template, index, signal)).result,
     close: () => caller.close(),
   };
 }

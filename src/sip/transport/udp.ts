@@ -19,6 +19,13 @@ export interface SipUdpTransportOptions {
 /** Largest UDP payload over IPv4. */
 const MAX_DATAGRAM = 65507;
 
+/**
+ * Receive buffer asked for (the kernel caps it at net.core.rmem_max). The default (~208 KiB, about
+ * 150 SIP datagrams) overflows when a busy event loop pauses for tens of ms under load, and a
+ * lost response costs a T1 retransmission — which some peers (SIPp) treat as a new error.
+ */
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 function isKeepAlive(buf: Buffer): boolean {
   for (let i = 0; i < buf.length; i++) if (buf[i] !== 13 && buf[i] !== 10 && buf[i] !== 0) return false;
   return true;
@@ -54,6 +61,11 @@ export class SipUdpTransport extends SipTransportBase {
         sock.off('error', onError);
         // a socket error after bind (e.g. ICMP-induced) must not crash the process
         sock.on('error', () => undefined);
+        try {
+          if (sock.getRecvBufferSize() < RECV_BUFFER_BYTES) sock.setRecvBufferSize(RECV_BUFFER_BYTES);
+        } catch {
+          // not permitted here: the default buffer still works, only bursts suffer
+        }
         const a = sock.address();
         this.bound = { address: a.address, port: a.port };
         sock.on('message', (buf, rinfo) => this.onDatagram(buf, { address: rinfo.address, port: rinfo.port }));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCli, UsageError } from '../../../src/cli/args';
 import { runLoadCommand, type LoadCommandRunOptions } from '../../../src/cli/load';
+import type { CallOptions } from '../../../src/caller/options';
 import type { LoadCaller } from '../../../src/load';
 import { fakeResult } from './fake-result';
 
@@ -16,7 +17,7 @@ class Capture {
 }
 
 /** A Caller stand-in recording what each call was asked for; busy every 4th call. */
-function fakeCaller(log: Array<Record<string, unknown>>): () => LoadCaller {
+function fakeCaller(log: CallOptions[]): () => LoadCaller {
   let n = 0;
   return () => ({
     call: (options) => {
@@ -41,7 +42,7 @@ describe('runLoadCommand', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes the aggregate JSON, the per-call lines next to it, JUnit, the table; exit 1 when calls failed', async () => {
-    const log: Array<Record<string, unknown>> = [];
+    const log: CallOptions[] = [];
     const stdout = new Capture();
     const stderr = new Capture();
     const code = await runLoadCommand(load(['--calls', '12', '--concurrency', '3', '--json', 'out.json', '--junit', 'junit.xml', '--run-id', 'R1', '--result-id', 'res', '-H', 'X-A: b']), {
