@@ -69,19 +69,18 @@ export function writeMonoWav(path: string, ch: WavChannel, fromSec = 0, toSec = 
 
 /**
  * Normalised cross-correlation of the energy envelopes (10 ms frames) of `a` and `b` at the best
- * lag in `[-maxLagSec, maxLagSec]` (positive lag: `b` is later). Both channels must share a rate.
+ * lag in `[-maxLagSec, maxLagSec]` (positive lag: `b` is later). The rates may differ (10 ms frames each).
  */
 export function envelopeCorrelation(a: WavChannel, b: WavChannel, maxLagSec = 2): { r: number; lagSec: number } {
-  if (a.sampleRate !== b.sampleRate) throw new Error('envelopeCorrelation: sample rates differ');
-  const frame = Math.round(a.sampleRate / 100);
-  const env = (s: Int16Array): Float64Array => {
-    const n = Math.floor(s.length / frame);
+  const env = (c: WavChannel): Float64Array => {
+    const frame = Math.round(c.sampleRate / 100);
+    const n = Math.floor(c.samples.length / frame);
     const e = new Float64Array(n);
-    for (let i = 0; i < n; i++) e[i] = Math.max(-60, rmsDbfs(s, i * frame, (i + 1) * frame));
+    for (let i = 0; i < n; i++) e[i] = Math.max(-60, rmsDbfs(c.samples, i * frame, (i + 1) * frame));
     return e;
   };
-  const ea = env(a.samples);
-  const eb = env(b.samples);
+  const ea = env(a);
+  const eb = env(b);
   const maxLag = Math.round(maxLagSec * 100);
   let best = { r: -1, lagSec: 0 };
   for (let lag = -maxLag; lag <= maxLag; lag++) {

@@ -9,3 +9,4 @@ export * from './kamailio';
 export * from './baresip';
 export * from './media';
 export * from './audio-check';
+export * from './rtp-payloads';
