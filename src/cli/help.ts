@@ -17,6 +17,7 @@ usage:
   sipprobe report result.json [--html out.html] [--junit out.xml]
   sipprobe help | version
 
-exit status: 0 call completed; 1 call did not complete (the outcome says why); 2 usage or input error.
+exit status: 0 the call ended as expected (--expect, default completed) and every threshold held;
+             1 it did not (each reason on stderr, as FAILED: …); 2 usage or input error.
 --json - writes only JSON to stdout; everything for humans goes to stderr.
 `;
