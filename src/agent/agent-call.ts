@@ -386,12 +386,11 @@ export class TestAgentCall extends EventEmitter {
     const b = this.behaviour;
     if (b.turn) this.gate = new TurnEnergyGate({ thresholdDbfs: b.turn.thresholdDbfs, minSpeechMs: b.turn.minSpeechMs, hangoverMs: b.turn.hangoverMs });
     const greet = !b.turn || b.turn.greet === true;
-    if (greet && b.play) {
-      const file = b.play;
-      this.after(b.greetingDelayMs, () => {
-        this.speaking = this.playFile(file).then(() => {
-          if (b.echo && this.active) this.media?.setEcho(true);
-        });
+    if (greet && b.play && this.media) {
+      // placed in the RTP stream greetingDelayMs after the answer (media time), not by a timer
+      const at = this.media.now() + b.greetingDelayMs;
+      this.speaking = this.playFileAt(b.play, at).then(() => {
+        if (b.echo && this.active) this.media?.setEcho(true);
       });
     } else if (b.echo) this.media?.setEcho(true);
     if (b.hangupAfterMs !== undefined) {
@@ -468,6 +467,18 @@ export class TestAgentCall extends EventEmitter {
     }
   }
 
+  /** Plays `path` so that it starts at media time `atMs`; marks `play-start` at that time. */
+  private async playFileAt(path: string, atMs: number): Promise<void> {
+    const media = this.media;
+    if (!media || !this.active) return;
+    try {
+      await media.playAt(path, atMs, (first) => this.mark('play-start', path, this.host.elapsed() - (media.now() - first)));
+      this.mark('play-end');
+    } catch (e) {
+      this.mark('play-failed', (e as Error)?.message ?? 'unknown');
+    }
+  }
+
   private onCallerFrame(pcm: Int16Array, t: number, durationMs: number): void {
     const gate = this.gate;
     const media = this.media;
@@ -484,16 +495,17 @@ export class TestAgentCall extends EventEmitter {
     const turn = this.behaviour.turn!;
     if (turn.maxTurns !== undefined && this.turnsAnswered >= turn.maxTurns) return;
     this.turnsAnswered++;
+    const gaps = turn.afterSilenceMs;
+    const gap = typeof gaps === 'number' ? gaps : gaps[Math.min(this.turnsAnswered - 1, gaps.length - 1)];
     const file = turn.play;
     if (!file) return;
-    // speak `afterSilenceMs` after the caller stopped, not after we noticed (the hangover)
-    const wait = Math.max(0, turn.afterSilenceMs - age);
+    // speak `gap` after the caller stopped (ev.t, media time), not after we noticed (the hangover)
+    const at = ev.t + gap;
     const previous = this.speaking;
-    this.speaking = new Promise<void>((resolve) => {
-      this.after(wait, () => {
-        void previous.then(() => this.playFile(file)).then(resolve, resolve);
-      });
-    });
+    this.speaking = previous.then(() => this.playFileAt(file, at)).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   private async closeMedia(): Promise<void> {

@@ -32,8 +32,12 @@ export interface TestAgentAuthBehaviour {
 
 /** Turn mode: answer each caller turn after a fixed gap, for latency-measurement tests. */
 export interface TestAgentTurnBehaviour {
-  /** Speak this long after the caller stopped speaking (end of the last voiced frame). */
-  readonly afterSilenceMs: number;
+  /**
+   * Speak this long after the caller stopped speaking (the end of its speech as received). A list
+   * gives one gap per turn (turn i uses entry i; the last entry repeats). The reply is placed in
+   * the RTP stream at that point to the sample, not by a wall-clock timer.
+   */
+  readonly afterSilenceMs: number | readonly number[];
   /** What to say each turn; default the behaviour's `play`. */
   readonly play?: string;
   /** Also greet on answer (after `greetingDelayMs`). Default false: wait for the caller first. */
@@ -160,7 +164,10 @@ export function resolveTestAgentBehaviour(b: TestAgentBehaviour, defaultPlay: st
   let turn: ResolvedTestAgentBehaviour['turn'];
   if (b.turn) {
     const t = b.turn;
-    if (checkMs(t.afterSilenceMs, 'turn.afterSilenceMs') === undefined) throw new TestAgentError('TEST_AGENT_OPTIONS', 'turn.afterSilenceMs is required');
+    const gaps = Array.isArray(t.afterSilenceMs) ? (t.afterSilenceMs as readonly unknown[]) : [t.afterSilenceMs];
+    if (gaps.length === 0 || gaps.some((g) => checkMs(g, 'turn.afterSilenceMs') === undefined)) {
+      throw new TestAgentError('TEST_AGENT_OPTIONS', 'turn.afterSilenceMs is required (ms, or a non-empty list of ms)');
+    }
     checkMs(t.minSpeechMs, 'turn.minSpeechMs');
     checkMs(t.hangoverMs, 'turn.hangoverMs');
     if (t.maxTurns !== undefined && (!Number.isInteger(t.maxTurns) || t.maxTurns < 1)) throw new TestAgentError('TEST_AGENT_OPTIONS', 'turn.maxTurns must be a positive integer');

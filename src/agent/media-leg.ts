@@ -6,7 +6,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MediaLeg } from '../call-media';
-import type { Clock } from '../clock';
+import { wavToMonoPcm } from '../audio/resampler';
+import { readWavFile } from '../audio/wav-reader';
+import { systemClock, type Clock } from '../clock';
 import { isCodecSupported } from '../rtp/codecs/registry';
 import type { RtpPortPool } from '../rtp/port-pool';
 import { getSdpCodecs, parseSdp } from '../sdp';
@@ -61,6 +63,7 @@ class MediaLegAgentMedia implements AgentMedia {
     private readonly leg: MediaLeg,
     answerSdp: string,
     codec: string,
+    private readonly clock: Clock,
   ) {
     this.answer = { body: answerSdp, contentType: 'application/sdp' };
     this.codec = codec;
@@ -92,6 +95,51 @@ class MediaLegAgentMedia implements AgentMedia {
 
   play(path: string): Promise<void> {
     return this.leg.playFile(path);
+  }
+
+  async playAt(path: string, atMs: number, onQueued?: (firstSampleAtMs: number) => void): Promise<void> {
+    const wav = await readWavFile(path);
+    const rate = wav.sampleRate;
+    const pcm = wavToMonoPcm(wav, rate);
+    const leg = this.leg;
+    if (!leg.started) return;
+    await new Promise<void>((resolve) => {
+      let queued = false;
+      const queue = (nextFrameMs: number): void => {
+        if (queued) return;
+        queued = true;
+        leg.off('sent', onSent);
+        leg.off('closed', onClosed);
+        this.clock.clearTimeout(fallback);
+        // RTP never stops, so the reply's place in the stream is fixed by the silence in front of it
+        const busy = leg.queuedMs > 0;
+        const lead = busy ? 0 : Math.max(0, Math.round(((atMs - nextFrameMs) * rate) / 1000));
+        const out = new Int16Array(lead + pcm.length);
+        out.set(pcm, lead);
+        if (!busy) onQueued?.(nextFrameMs + (lead * 1000) / rate);
+        try {
+          leg.playPcm(out, rate).then(resolve, resolve);
+        } catch {
+          resolve();
+        }
+      };
+      const onSent = (f: { pcm: Int16Array; sampleRate: number; t: number }): void => {
+        const frameMs = (f.pcm.length * 1000) / f.sampleRate;
+        const next = f.t + frameMs;
+        // queue during the frame before the one the reply starts in
+        if (atMs - next < frameMs) queue(next);
+      };
+      const onClosed = (): void => {
+        queued = true;
+        leg.off('sent', onSent);
+        this.clock.clearTimeout(fallback);
+        resolve();
+      };
+      // no frames flow while on hold: then start when the time has come, as well as we can
+      const fallback = this.clock.setTimeout(() => queue(leg.now()), Math.max(0, atMs - leg.now()) + 200);
+      leg.on('sent', onSent);
+      leg.once('closed', onClosed);
+    });
   }
 
   setEcho(on: boolean): void {
@@ -140,7 +188,7 @@ export function mediaLegFactory(options: TestAgentMediaOptions): AgentMediaFacto
     try {
       const body = req.offer.body;
       const r = await leg.answerOffer(typeof body === 'string' ? body : new Uint8Array(body));
-      return new MediaLegAgentMedia(leg, r.sdp, r.negotiated.codec);
+      return new MediaLegAgentMedia(leg, r.sdp, r.negotiated.codec, options.clock ?? systemClock);
     } catch (e) {
       await leg.close().catch(() => undefined);
       throw e;

@@ -16,6 +16,13 @@ export interface AgentMedia {
   start(): void;
   /** Plays a WAV (resampled to the codec); resolves when it has been sent. */
   play(path: string): Promise<void>;
+  /**
+   * Plays a WAV so that its first sample is sent at media time `atMs` (see `now`), to the sample:
+   * silence is queued in front of it in the frame before. Late (`atMs` already past or audio still
+   * queued) it starts as soon as it can. `onQueued` gets the media time its first sample goes out
+   * at (when nothing else is queued). Resolves when it has been sent.
+   */
+  playAt(path: string, atMs: number, onQueued?: (firstSampleAtMs: number) => void): Promise<void>;
   /** Sends back what the caller sends. */
   setEcho(on: boolean): void;
   /** Media time now (ms, the clock of frame times). */

@@ -17,6 +17,7 @@ import type { SdpCodecSpec } from '../sdp/local-description';
 import { createOffer } from '../sdp/offer';
 import { serializeSdp } from '../sdp/serializer';
 import type { Sdp } from '../sdp/model';
+import { ArrivalTimeline } from './arrival-timeline';
 import { MediaLegError } from './errors';
 import { RemoteSpeechTracker, type RemoteSpeechTrackerOptions } from './speech-tracker';
 
@@ -185,7 +186,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   private recordRate = 0;
   private readonly toRecord: { sent: Resampler | null; received: Resampler | null } = { sent: null, received: null };
   private tracker: RemoteSpeechTracker | null = null;
-  private playoutLagMs = Infinity;
+  private readonly arrivals = new ArrivalTimeline();
   private firstSentAt: number | null = null;
   private firstReceivedAt: number | null = null;
   private enqueued = 0;
@@ -435,10 +436,9 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   }
 
   private onAudio(f: RtpAudioFrame): void {
-    if (f.kind === 'frame' && f.arrivalTime !== undefined) this.playoutLagMs = Math.min(this.playoutLagMs, f.time - f.arrivalTime);
-    // place audio at (about) its arrival, not its playout: the jitter buffer's fixed delay is no part of the far end's timing
-    const lag = Number.isFinite(this.playoutLagMs) ? this.playoutLagMs : 0;
-    const t = f.time - lag - this.originMs;
+    // place audio at its arrival (by RTP timestamp, least-delayed anchor), not its playout: the
+    // jitter buffer's delay and the playout ticks' slips are no part of the far end's timing
+    const t = this.arrivals.place(f, this.current?.clockRate ?? f.sampleRate) - this.originMs;
     if (this.firstReceivedAt === null) {
       const first = this.session?.stats().received.firstPacketTime ?? f.arrivalTime ?? f.time;
       this.firstReceivedAt = first - this.originMs;

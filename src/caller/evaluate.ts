@@ -7,15 +7,17 @@
  */
 import { readWavFile } from '../audio/wav-reader';
 import { SipprobeError } from '../errors';
-import { evaluateCallAudio } from '../metrics/evaluate';
 import { assessRtpQuality } from '../metrics/rtp-quality';
 import { transcribeCall } from '../metrics/transcript';
-import type { CallTimelineMarks } from '../metrics/types';
+import type { CallMetrics, CallTimelineMarks } from '../metrics/types';
+import { computeTurnMetrics } from '../metrics/turns';
+import { detectSpeech } from '../metrics/vad';
 import { scriptedTurnsWer } from '../metrics/wer';
 import type { RtpSessionStats } from '../rtp/session';
 import type { CallEvaluationAudio } from './evaluation-audio';
 import type { CallOptions } from './options';
 import type { CallResult, LadderMessage } from './result';
+import { refineSpeechEdges } from './speech-edges';
 
 /** What {@link evaluateCall} works from. */
 export interface CallEvaluationSources {
@@ -73,6 +75,20 @@ export function rtpQualityOf(stats: RtpSessionStats, codec: { name: string; ptim
   });
 }
 
+/**
+ * VAD on both channels with millisecond edges ({@link refineSpeechEdges}), then the turn metrics.
+ * The audio starts at the INVITE (time 0), so segment times are ms since the INVITE.
+ */
+export function callMetricsOf(caller: Int16Array, agent: Int16Array, sampleRate: number, timeline: CallTimelineMarks): CallMetrics {
+  const callerSegs = refineSpeechEdges(caller, sampleRate, detectSpeech(caller, sampleRate));
+  const agentSegs = refineSpeechEdges(agent, sampleRate, detectSpeech(agent, sampleRate));
+  const endMs = (Math.max(caller.length, agent.length) * 1000) / sampleRate;
+  const answer = timeline.answerMs;
+  const window = { startMs: Math.min(endMs, typeof answer === 'number' && Number.isFinite(answer) ? answer : 0), endMs };
+  const turns = computeTurnMetrics({ caller: callerSegs, agent: agentSegs, timeline, window });
+  return { ...turns, speech: { caller: callerSegs, agent: agentSegs }, window };
+}
+
 /** The two channels to evaluate: from memory, or from the WAV when memory had to drop audio. */
 async function callAudio(result: CallResult, audio: CallEvaluationAudio): Promise<{ caller: Int16Array; agent: Int16Array; sampleRate: number } | null> {
   if (audio.truncated && result.audio) {
@@ -123,7 +139,7 @@ export async function evaluateCall(result: CallResult, src: CallEvaluationSource
   if (!audio) return;
   const timeline: CallTimelineMarks = { first18xMs: result.timings.first18xMs, answerMs: result.timings.answerMs, ackMs: result.timings.ackMs };
   try {
-    result.metrics = evaluateCallAudio({ audio: { caller: audio.caller, agent: audio.agent }, sampleRate: audio.sampleRate, recordingStartMs: 0, timeline });
+    result.metrics = callMetricsOf(audio.caller, audio.agent, audio.sampleRate, timeline);
   } catch (e) {
     result.warnings.push(`EVALUATION_FAILED: metrics: ${problem(e)}`);
     return;
