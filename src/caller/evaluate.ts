@@ -64,7 +64,8 @@ export function rtpQualityOf(stats: RtpSessionStats, codec: { name: string; ptim
       lost: Math.max(0, rx.lost),
       lateDiscarded: stats.jitterBuffer.late,
       jitterMeanMs: rx.jitterMs,
-      jitterMaxMs: maxJitterMs === null ? null : Math.max(maxJitterMs, rx.jitterMs),
+      // the running value is a floor for the maximum when nobody sampled it over the call
+      jitterMaxMs: Math.max(maxJitterMs ?? 0, rx.jitterMs),
       reordered: rx.reordered,
       duplicates: rx.duplicates,
     },
