@@ -24,6 +24,7 @@ import {
   stopAllPeers,
   transcribe,
   rtpStreams,
+  watchEventLoopStalls,
   rtpPackets,
   rmsDbfs,
   writeMonoWav,
@@ -74,6 +75,7 @@ async function callBaresip(name: string, baresipCodecs: string, codecs: string[]
   const us = caller.sipAddress.port;
   const cap = await startCapture([agent.port, us, [rtp, rtp + 19], agent.rtpPorts], { maxSeconds: 45 });
   const rec = join(WORK, `${name}-${us}.wav`);
+  const watch = watchEventLoopStalls();
   const r = await caller.call({
     target: `sip:agent@127.0.0.1:${agent.port}`,
     codecs,
@@ -83,6 +85,7 @@ async function callBaresip(name: string, baresipCodecs: string, codecs: string[]
     script: [{ waitForAgent: { thenSilenceMs: 700, timeoutMs: 8000 } }, { play: QUESTION }, { silence: 15_000 }],
     timeouts: { ringMs: 10_000, callMs: 30_000 },
   }).result;
+  const stalls = watch.stop();
   const heardByAgent = await agent.waitForRecording(15_000);
   const pcap = await cap.stop();
   const msgs = await decodeSip(pcap, { sipPorts: [agent.port, us] });
@@ -92,7 +95,7 @@ async function callBaresip(name: string, baresipCodecs: string, codecs: string[]
   expect(formatLintFindings(lintSipMessages(ours))).toBe('');
   // baresip's own messages: no findings either
   expect(formatLintFindings(lintSipMessages(msgs.filter((m) => m.srcPort !== us)))).toBe('');
-  return { r, rec, heardByAgent, msgs, ours, us, agent, greeting: g, pcap, streams };
+  return { r, rec, heardByAgent, msgs, ours, us, agent, greeting: g, pcap, streams, stalls };
 }
 
 /** Time (s, our timeline) of the first RTP packet from the agent that carries sound. */
@@ -140,8 +143,14 @@ async function checkAudio(x: Awaited<ReturnType<typeof callBaresip>>): Promise<v
   // baresip starts its greeting at the answer: speech on the wire after the file's lead-in (0.3 s)
   expect(wire - answer).toBeGreaterThan(gSpan.start - 0.1);
   expect(wire - answer).toBeLessThan(gSpan.start + 0.4);
-  // our recording puts it where it was on the wire (± a 20 ms analysis window and loopback transit)
-  expect(Math.abs(heard!.start - wire)).toBeLessThan(0.1);
+  // our recording puts it where it was on the wire (± a 20 ms analysis window and loopback
+  // transit), late by at most the longest event-loop stall of the call (arrival is only known
+  // when the loop reads the socket; on this shared 2-core box stalls of 0.4 s were seen)
+  const slack = 0.1 + x.stalls.maxMs / 1000;
+  const offset = heard!.start - wire;
+  if (!(offset > -0.1 && offset < slack)) {
+    throw new Error(`greeting recorded ${offset.toFixed(3)} s from its wire time (allowed -0.1…${slack.toFixed(3)} s; stalls ${JSON.stringify(x.stalls.stalls)})`);
+  }
   // and lasts as long as the greeting's speech (the rest of baresip's file is silence)
   expect(heard!.end - heard!.start).toBeGreaterThan(gSpan.end - gSpan.start - 0.4);
   expect(heard!.end - heard!.start).toBeLessThan(gSpan.end - gSpan.start + 0.4);

@@ -10,3 +10,4 @@ export * from './baresip';
 export * from './media';
 export * from './audio-check';
 export * from './rtp-payloads';
+export * from './stalls';
