@@ -13,16 +13,23 @@
  *
  * Env (all optional): LOAD_BENCH_QUICK=1 (short run, < 2 min), LOAD_BENCH_RATES="500,1000,…",
  * LOAD_BENCH_RATE_SECONDS (per rate step), LOAD_BENCH_MEDIA_CONC="200,400,…",
- * LOAD_BENCH_MEDIA_SECONDS (hold), LOAD_BENCH_SKIP="rate,media,sipp" (parts to skip).
+ * LOAD_BENCH_MEDIA_SECONDS (hold), LOAD_BENCH_SKIP="rate,media,sipp" (parts to skip),
+ * LOAD_BENCH_WORKERS="1,2" (worker threads for the call-rate ladder, one Caller each; one ladder
+ * per value), LOAD_BENCH_EVALUATE=1 (media calls keep their audio for turn metrics/MOS).
+ *
+ * CPU % is of one core, every thread of the process, between the first and the last finished
+ * call (module loading, worker start-up and the tail left out); calls/s over the same window.
+ * The machine's load average is printed with each step: other work on the box shows there.
  */
-import { cpus } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { makeLogDir, runTool, stopAllPeers, startSippUas } from '../../test/interop/harness';
 import { runLoad, type LoadSummary } from '../../src/load';
 import { settledHeapBytes } from './memory';
 import { CpuWatch, descendantNamed, selfCpu } from './proc';
-import { sippCallRate, sippConcurrentRtp, type SippRun } from './sipp-anchor';
-import { openSipprobe, startAgentChild } from './sipprobe';
+import { sippAborted, sippCallRate, sippConcurrentRtp, type SippRun } from './sipp-anchor';
+import { openSipprobe, shardedSignallingRun, startAgentChild, SteadyWindow } from './sipprobe';
 
 const QUICK = process.env.LOAD_BENCH_QUICK === '1';
 const list = (name: string, dflt: number[]): number[] => {
@@ -38,12 +45,15 @@ const RATES = list('LOAD_BENCH_RATES', QUICK ? [500, 1000, 2000] : [250, 500, 10
 const RATE_SECONDS = num('LOAD_BENCH_RATE_SECONDS', QUICK ? 2 : 5);
 const MEDIA_CONC = list('LOAD_BENCH_MEDIA_CONC', QUICK ? [200, 400] : [200, 400, 800, 1000]);
 const MEDIA_SECONDS = num('LOAD_BENCH_MEDIA_SECONDS', QUICK ? 4 : 10);
+const WORKERS = list('LOAD_BENCH_WORKERS', [1, 2]);
+const EVALUATE = process.env.LOAD_BENCH_EVALUATE === '1';
+const load1 = (): string => loadavg()[0].toFixed(2);
 
 const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-');
 const f2 = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-');
 
 interface RateRow {
-  who: 'sipprobe' | 'SIPp';
+  who: string;
   rate: number;
   ok: number;
   failed: number;
@@ -52,6 +62,10 @@ interface RateRow {
   uasCpu: number;
   setupP50: number;
   setupP99: number;
+  load: string;
+  /** sipprobe: calls whose BYE got no answer (the peer had dropped the call); SIPp UAS: calls it aborted. */
+  retried: number;
+  uasAborted: number;
 }
 
 interface MediaRow {
@@ -64,51 +78,59 @@ interface MediaRow {
   cpu: number;
   peerCpu: number;
   heapPerCallKiB: number;
+  load: string;
 }
 
-async function sipprobeRateStep(rate: number): Promise<RateRow> {
+async function sipprobeRateStep(rate: number, workers: number): Promise<RateRow> {
   const calls = Math.round(rate * RATE_SECONDS);
   const uas = await startSippUas({ scenario: 'basic', media: 'none', maxSeconds: RATE_SECONDS + 90 });
   const target = `sip:agent@127.0.0.1:${uas.port}`;
-  const client = await openSipprobe({ target, holdMs: 0, media: 'none' });
+  const load = load1();
   try {
     const sippPid = descendantNamed(uas.process.pid, 'sipp');
     const uasWatch = sippPid ? new CpuWatch(sippPid) : null;
     const cpu = selfCpu();
+    const steady = new SteadyWindow();
     // Results go to disk as in `sipprobe load`: writing them is part of the cost.
-    const s = await runLoad({
+    const s = await shardedSignallingRun({
       target,
       plan: { calls, concurrency: rate * 5 + 100, ratePerSec: rate },
-      startCall: client.startCall,
+      workers,
       resultsPath: join(uas.logDir, 'sipprobe-calls.jsonl'),
+      onSample: () => steady.mark(),
     });
-    const { cpuPercent, wallMs } = cpu();
+    const { wallMs } = cpu();
+    const w = steady.result();
+    const byeLost = countLines(join(uas.logDir, 'sipprobe-calls.jsonl'), 'BYE_NO_RESPONSE');
     return {
-      who: 'sipprobe',
+      who: workers > 1 ? `sipprobe×${workers}` : 'sipprobe',
       rate,
       ok: s.calls.ok,
       failed: s.calls.failed,
-      achieved: s.calls.started / (wallMs / 1000),
-      cpu: cpuPercent,
+      achieved: w.callsPerSec,
+      cpu: w.cpuPercent,
       uasCpu: uasWatch?.stop(wallMs) ?? NaN,
       setupP50: s.setupMs?.p50 ?? NaN,
       setupP99: s.setupMs?.p99 ?? NaN,
+      load,
+      retried: byeLost,
+      uasAborted: sippAborted(uas.logDir),
     };
   } finally {
-    await client.close();
     await uas.stop();
   }
 }
 
 async function sippRateStep(rate: number): Promise<RateRow> {
+  const load = load1();
   const r: SippRun = await sippCallRate(rate, Math.round(rate * RATE_SECONDS));
-  return { who: 'SIPp', rate, ok: r.ok, failed: r.failed, achieved: (r.ok + r.failed) / (r.wallMs / 1000), cpu: r.uacCpu, uasCpu: r.uasCpu, setupP50: NaN, setupP99: NaN };
+  return { who: 'SIPp', rate, ok: r.ok, failed: r.failed, achieved: (r.ok + r.failed) / (r.wallMs / 1000), cpu: r.uacCpu, uasCpu: r.uasCpu, setupP50: NaN, setupP99: NaN, load, retried: NaN, uasAborted: r.uasAborted };
 }
 
 function printRateRows(rows: RateRow[]): void {
-  console.log(`${'caller'.padEnd(10)}${'rate'.padStart(7)}${'ok'.padStart(8)}${'failed'.padStart(8)}${'calls/s'.padStart(10)}${'CPU %'.padStart(8)}${'UAS CPU %'.padStart(11)}${'setup p50'.padStart(11)}${'p99'.padStart(9)}`);
+  console.log(`${'caller'.padEnd(10)}${'rate'.padStart(7)}${'ok'.padStart(8)}${'failed'.padStart(8)}${'calls/s'.padStart(10)}${'CPU %'.padStart(8)}${'UAS CPU %'.padStart(11)}${'setup p50'.padStart(11)}${'p99'.padStart(9)}${'load1'.padStart(7)}${'BYE lost'.padStart(9)}${'UAS aborted'.padStart(12)}`);
   for (const r of rows) {
-    console.log(`${r.who.padEnd(10)}${String(r.rate).padStart(7)}${String(r.ok).padStart(8)}${String(r.failed).padStart(8)}${f1(r.achieved).padStart(10)}${f1(r.cpu).padStart(8)}${f1(r.uasCpu).padStart(11)}${(f2(r.setupP50) + ' ms').padStart(11)}${f2(r.setupP99).padStart(9)}`);
+    console.log(`${r.who.padEnd(10)}${String(r.rate).padStart(7)}${String(r.ok).padStart(8)}${String(r.failed).padStart(8)}${f1(r.achieved).padStart(10)}${f1(r.cpu).padStart(8)}${f1(r.uasCpu).padStart(11)}${(f2(r.setupP50) + ' ms').padStart(11)}${f2(r.setupP99).padStart(9)}${r.load.padStart(7)}${(Number.isNaN(r.retried) ? '-' : String(r.retried)).padStart(9)}${String(r.uasAborted).padStart(12)}`);
   }
 }
 
@@ -118,16 +140,29 @@ async function rateLadder(step: (rate: number) => Promise<RateRow>): Promise<Rat
   for (const rate of RATES) {
     const r = await step(rate);
     rows.push(r);
-    console.log(`  ${r.who} ${rate}/s: ${r.ok} ok, ${r.failed} failed, ${f1(r.achieved)} calls/s, CPU ${f1(r.cpu)} %`);
-    if (r.failed > 0 || r.ok === 0) break;
+    console.log(`  ${r.who} ${rate}/s: ${r.ok} ok, ${r.failed} failed, ${f1(r.achieved)} calls/s, CPU ${f1(r.cpu)} %, UAS aborted ${r.uasAborted}`);
+    if (!isClean(r)) break;
   }
   return rows;
 }
 
-const highestClean = (rows: RateRow[]): number => rows.filter((r) => r.failed === 0 && r.ok > 0).reduce((m, r) => Math.max(m, r.rate), 0);
+/**
+ * Clean = no failed call and no call the UAS gave up on: a late response makes the caller
+ * retransmit the INVITE, SIPp aborts that call, and our side still ends it (BYE unanswered)
+ * as "completed" — that is not a clean call.
+ */
+const isClean = (r: RateRow): boolean => r.failed === 0 && r.ok > 0 && r.uasAborted === 0 && !(r.retried > 0);
+const highestClean = (rows: RateRow[]): number => rows.filter(isClean).reduce((m, r) => Math.max(m, r.rate), 0);
+
+/** Lines of a file containing `needle` (0 when the file is missing). */
+function countLines(path: string, needle: string): number {
+  if (!existsSync(path)) return 0;
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.includes(needle)).length;
+}
 
 async function sipprobeMediaStep(concurrent: number, target: { uri: string; peerPid: number | null }, label: string, wav: string): Promise<MediaRow> {
-  const client = await openSipprobe({ target: target.uri, holdMs: MEDIA_SECONDS * 1000, media: 'tone', wav });
+  const client = await openSipprobe({ target: target.uri, holdMs: MEDIA_SECONDS * 1000, media: 'tone', wav, evaluate: EVALUATE });
+  const load = load1();
   try {
     const base = settledHeapBytes();
     const peerWatch = target.peerPid ? new CpuWatch(target.peerPid) : null;
@@ -160,6 +195,7 @@ async function sipprobeMediaStep(concurrent: number, target: { uri: string; peer
       cpu: cpuPercent,
       peerCpu: peerWatch?.stop(wallMs) ?? NaN,
       heapPerCallKiB: sampled ? (heapAtPeak - base) / concurrent / 1024 : NaN,
+      load,
     };
   } finally {
     await client.close();
@@ -185,6 +221,7 @@ async function sipprobeVsAgentEcho(concurrent: number, wav: string): Promise<Med
 }
 
 async function sippMediaStep(concurrent: number, wav: string): Promise<MediaRow> {
+  const load = load1();
   const r = await sippConcurrentRtp(concurrent, MEDIA_SECONDS, wav);
   return {
     who: 'SIPp→SIPp echo',
@@ -196,14 +233,15 @@ async function sippMediaStep(concurrent: number, wav: string): Promise<MediaRow>
     cpu: r.uacCpu,
     peerCpu: r.uasCpu,
     heapPerCallKiB: NaN,
+    load,
   };
 }
 
 function printMediaRows(rows: MediaRow[]): void {
-  console.log(`${'run'.padEnd(26)}${'calls'.padStart(7)}${'ok'.padStart(6)}${'failed'.padStart(8)}${'loss %'.padStart(9)}${'pacing p99'.padStart(12)}${'CPU %'.padStart(8)}${'peer CPU %'.padStart(12)}${'heap/call'.padStart(12)}`);
+  console.log(`${'run'.padEnd(26)}${'calls'.padStart(7)}${'ok'.padStart(6)}${'failed'.padStart(8)}${'loss %'.padStart(9)}${'pacing p99'.padStart(12)}${'CPU %'.padStart(8)}${'peer CPU %'.padStart(12)}${'heap/call'.padStart(12)}${'load1'.padStart(7)}`);
   for (const r of rows) {
     console.log(
-      `${r.who.padEnd(26)}${String(r.concurrent).padStart(7)}${String(r.ok).padStart(6)}${String(r.failed).padStart(8)}${f2(r.lossPercent).padStart(9)}${(f2(r.pacingP99Ms) + ' ms').padStart(12)}${f1(r.cpu).padStart(8)}${f1(r.peerCpu).padStart(12)}${(f1(r.heapPerCallKiB) + ' KiB').padStart(12)}`,
+      `${r.who.padEnd(26)}${String(r.concurrent).padStart(7)}${String(r.ok).padStart(6)}${String(r.failed).padStart(8)}${f2(r.lossPercent).padStart(9)}${(f2(r.pacingP99Ms) + ' ms').padStart(12)}${f1(r.cpu).padStart(8)}${f1(r.peerCpu).padStart(12)}${(f1(r.heapPerCallKiB) + ' KiB').padStart(12)}${r.load.padStart(7)}`,
     );
   }
 }
@@ -215,14 +253,18 @@ async function main(): Promise<void> {
   const ratios: Array<[string, string, string, string]> = [];
 
   if (!SKIP.has('rate')) {
-    console.log(`\n## 1. Call rate (uas-basic, no media, hold 0, ${RATE_SECONDS} s per step; rates ${RATES.join(', ')})`);
-    const ours = await rateLadder(sipprobeRateStep);
+    console.log(`\n## 1. Call rate (uas-basic; sipprobe media: false = SDP offer/answer, no RTP; hold 0, ${RATE_SECONDS} s per step; rates ${RATES.join(', ')}; workers ${WORKERS.join(', ')})`);
+    const ours: RateRow[][] = [];
+    for (const w of WORKERS) ours.push(await rateLadder((rate) => sipprobeRateStep(rate, w)));
     const theirs = withSipp ? await rateLadder(sippRateStep) : [];
-    printRateRows([...ours, ...theirs]);
-    const a = highestClean(ours);
+    printRateRows([...ours.flat(), ...theirs]);
     const b = highestClean(theirs);
-    console.log(`highest clean rate: sipprobe ${a}/s, SIPp ${withSipp ? `${b}/s` : 'not run'} (target ≥ 1000/s)`);
-    if (withSipp) ratios.push(['highest clean call rate', `${a}/s`, `${b}/s`, b ? f2(a / b) : '-']);
+    for (const [i, w] of WORKERS.entries()) {
+      const a = highestClean(ours[i]);
+      const who = w > 1 ? `sipprobe (${w} worker threads)` : 'sipprobe (one event loop)';
+      console.log(`highest clean rate: ${who} ${a}/s, SIPp ${withSipp ? `${b}/s` : 'not run'} (target ≥ 1000/s)`);
+      if (withSipp) ratios.push([`clean call rate, ${w > 1 ? `${w} workers` : '1 loop'}`, `${a}/s`, `${b}/s`, b ? f2(a / b) : '-']);
+    }
   }
 
   if (!SKIP.has('media')) {

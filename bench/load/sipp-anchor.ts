@@ -3,6 +3,8 @@
  * scenarios, same UAS/UAC options incl. message tracing), but spawned from Node through the
  * interop harness so the benchmark has no dependency on the shared kit.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startSippUac, startSippUas } from '../../test/interop/harness';
 import { CpuWatch, descendantNamed, udpCounters } from './proc';
 
@@ -20,6 +22,18 @@ export interface SippRun {
   rtpNotEchoedPercent?: number;
   rtpExpected?: number;
   udpRcvbufDrops?: number;
+  /** Calls the UAS aborted (unexpected message, e.g. an INVITE retransmitted after its 200). */
+  uasAborted: number;
+}
+
+/** Calls a SIPp UAS aborted, from its error log in `logDir` (0 when it logged none). */
+export function sippAborted(logDir: string): number {
+  let n = 0;
+  for (const f of readdirSync(logDir)) {
+    if (!f.endsWith('.errors.log')) continue;
+    n += readFileSync(join(logDir, f), 'latin1').split('\n').filter((l) => l.includes('Aborting call')).length;
+  }
+  return n;
 }
 
 function screenField(screen: string, label: string): string {
@@ -29,7 +43,7 @@ function screenField(screen: string, label: string): string {
   return (cells[2] ?? '').trim();
 }
 
-async function runUac(uasPort: number, uasPid: number, opts: { rate: number; calls: number; limit: number; delayMs: number; media?: { play: string }; maxSeconds: number }): Promise<SippRun> {
+async function runUac(uasPort: number, uasPid: number, uasLogDir: string, opts: { rate: number; calls: number; limit: number; delayMs: number; media?: { play: string }; maxSeconds: number }): Promise<SippRun> {
   const sippUas = descendantNamed(uasPid, 'sipp');
   const uasWatch = sippUas ? new CpuWatch(sippUas) : null;
   const t0 = performance.now();
@@ -57,6 +71,7 @@ async function runUac(uasPort: number, uasPid: number, opts: { rate: number; cal
     uasCpu: uasWatch?.stop(wallMs) ?? NaN,
     callRate: screenField(screen, 'Call Rate'),
     peakConcurrent: peak ? Number(peak[1]) : null,
+    uasAborted: sippAborted(uasLogDir),
   };
 }
 
@@ -65,7 +80,7 @@ export async function sippCallRate(rate: number, calls: number): Promise<SippRun
   const maxSeconds = Math.ceil(calls / rate) + 60;
   const uas = await startSippUas({ scenario: 'basic', media: 'none', maxSeconds });
   try {
-    return await runUac(uas.port, uas.process.pid, { rate, calls, limit: rate * 5 + 100, delayMs: 0, maxSeconds: Math.ceil(calls / rate) + 40 });
+    return await runUac(uas.port, uas.process.pid, uas.logDir, { rate, calls, limit: rate * 5 + 100, delayMs: 0, maxSeconds: Math.ceil(calls / rate) + 40 });
   } finally {
     await uas.stop();
   }
@@ -80,7 +95,7 @@ export async function sippConcurrentRtp(concurrent: number, holdS: number, toneW
   const uas = await startSippUas({ scenario: 'basic', media: 'echo', maxSeconds: holdS + 90 });
   try {
     const before = udpCounters();
-    const run = await runUac(uas.port, uas.process.pid, {
+    const run = await runUac(uas.port, uas.process.pid, uas.logDir, {
       rate: Math.max(1, Math.floor(concurrent / 2)),
       calls: concurrent,
       limit: concurrent,

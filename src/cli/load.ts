@@ -9,6 +9,7 @@ import type { CallOutcome, CallResult } from '../caller/result';
 import { buildTestHeaders, parseTestHeaderLine, type TestProfile } from '../headers';
 import { formatLoadSummary, readJsonLines, runLoad, runShardedLoad, type LoadSummary } from '../load';
 import { openLoadCaller, type LoadCallerFactory, type LoadCallTemplate } from '../load/caller-start';
+import { loadModuleFile } from '../load/module-files';
 import type { LoadStarter } from '../load/starter';
 import { uuidV4 } from '../random';
 import { toJUnit } from '../report/junit';
@@ -41,7 +42,7 @@ export interface LoadCommandIo {
   createCaller?: LoadCallerFactory;
 }
 
-const CALLER_STARTER_MODULE = join(__dirname, '..', 'load', `caller-start${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
+const CALLER_STARTER_MODULE = loadModuleFile('caller-start');
 
 const OUTCOMES: readonly CallOutcome[] = ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth-failed', 'unreachable', 'error'];
 

@@ -48,6 +48,11 @@ export interface LoadCallTemplate {
   dtmf?: string;
   /** False: signalling only, no RTP (the Caller's `media: false`; each result says `MEDIA_OFF`). */
   media?: boolean;
+  /**
+   * False: no per-call evaluation (turn metrics, MOS), so no call audio is kept in memory
+   * (the Caller's `evaluate: false`; about 32 kB per second of call otherwise). Default true.
+   */
+  evaluate?: boolean;
   /** RTP port range of this run's Caller (workers need disjoint ranges to avoid bind retries). */
   rtpPorts?: { min: number; max: number };
 }
@@ -93,6 +98,7 @@ export function loadCallOptions(template: LoadCallTemplate, index: number, signa
     ...callMedia(template),
     ...(template.recordDir ? { record: join(template.recordDir, `call-${index + 1}.wav`) } : {}),
     ...(template.media === false ? { media: false } : {}),
+    ...(template.evaluate === false ? { evaluate: false } : {}),
     ...(template.ringTimeoutMs !== undefined ? { timeouts: { ringMs: template.ringTimeoutMs } } : {}),
     ...(signal ? { signal } : {}),
   };

@@ -28,6 +28,8 @@ export interface RunLoadOptions {
   progress?: { stream: NodeJS.WritableStream & { isTTY?: boolean }; ttyIntervalMs?: number; plainIntervalMs?: number };
   /** Each finished call, after its line was queued (e.g. to stream JUnit). Must not throw. */
   onResult?: (index: number, result: CallResult) => void;
+  /** Each finished call's aggregate sample (cheap: with workers, no result is parsed for it). Must not throw. */
+  onSample?: (index: number, sample: CallSample) => void;
 }
 
 /** Where calls run: the local scheduler or a set of worker threads. Same surface for both. */
@@ -82,6 +84,7 @@ export async function runLoadWith(options: LoadRunCommon, workers: number, makeE
       onStart: () => starts.add(),
       onFinish: (index, line, sample, result) => {
         aggregate.record(sample);
+        if (options.onSample) options.onSample(index, sample);
         if (writer) {
           writer.writeLine(line);
           if (writer.needsDrain && !stopping) {

@@ -22,5 +22,8 @@ export type LoadWorkerMessage =
   | { type: 'done' }
   | { type: 'fatal'; message: string };
 
-/** Main → worker. */
-export type LoadMainMessage = { type: 'stop' } | { type: 'pause' } | { type: 'resume' };
+/**
+ * Main → worker. `go` comes once every worker is `ready` (its Caller built, its modules loaded):
+ * shards start together, so their split rates add up from the first call on.
+ */
+export type LoadMainMessage = { type: 'go' } | { type: 'stop' } | { type: 'pause' } | { type: 'resume' };

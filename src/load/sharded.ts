@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
 import { LoadError } from './errors';
+import { loadModuleFile } from './module-files';
 import { validateLoadPlan, type LoadPlan } from './plan';
 import { runLoadWith, type LoadEngine, type LoadEngineSink, type LoadRunCommon } from './run';
 import type { LoadMainMessage, LoadWorkerData, LoadWorkerMessage } from './shard-protocol';
@@ -14,6 +14,8 @@ export interface ShardedLoadOptions<T> extends LoadRunCommon {
   starterModule: string;
   /** Passed to every worker's `openLoadStarter` (must survive structured clone). */
   template: T;
+  /** Worker entry file (default: src/load/worker.ts from sources, dist/load-worker.js when built). */
+  workerFile?: string;
 }
 
 /** Splits `n` into `parts` near-equal integers (the first ones get the remainder). */
@@ -21,21 +23,21 @@ function share(n: number, parts: number, i: number): number {
   return Math.floor(n / parts) + (i < n % parts ? 1 : 0);
 }
 
-// The worker entry sits next to this file, compiled or not.
-const WORKER_FILE = join(__dirname, `worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
+const WORKER_FILE = loadModuleFile('worker');
 
 /**
  * Running from TypeScript sources (tsx, tests), the worker file is .ts: the worker first
  * registers tsx's require hook (a dev dependency, present exactly when sources are run).
  */
-function startWorker<T>(data: LoadWorkerData<T>): Worker {
-  if (!WORKER_FILE.endsWith('.ts')) return new Worker(WORKER_FILE, { workerData: data });
-  const boot = `require('tsx/cjs/api').register(); require(${JSON.stringify(WORKER_FILE)});`;
+function startWorker<T>(data: LoadWorkerData<T>, file: string): Worker {
+  if (!file.endsWith('.ts')) return new Worker(file, { workerData: data });
+  const boot = `require('tsx/cjs/api').register(); require(${JSON.stringify(file)});`;
   return new Worker(boot, { eval: true, workerData: data });
 }
 
 class ShardedEngine<T> implements LoadEngine {
   private readonly workers: Worker[] = [];
+  private ready = 0;
   private startedCount = 0;
   private active = 0;
   private peak = 0;
@@ -69,7 +71,7 @@ class ShardedEngine<T> implements LoadEngine {
         rampMs: plan.rampMs,
       };
       const data: LoadWorkerData<T> = { plan: part, first: w, stride: count, template: this.options.template, starterModule: this.options.starterModule };
-      const worker = startWorker(data);
+      const worker = startWorker(data, this.options.workerFile ?? WORKER_FILE);
       this.workers.push(worker);
       runs.push(this.follow(worker, w));
     }
@@ -102,6 +104,10 @@ class ShardedEngine<T> implements LoadEngine {
       let fatal: string | null = null;
       worker.on('message', (m: LoadWorkerMessage) => {
         switch (m.type) {
+          case 'ready':
+            // every shard built its Caller: start them together
+            if (++this.ready === this.workers.length) this.broadcast({ type: 'go' });
+            break;
           case 'start':
             this.startedCount++;
             this.active++;

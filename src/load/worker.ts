@@ -26,12 +26,18 @@ async function main(): Promise<void> {
     onStartError: (_i, err) => startFailureResult(String(data.template.target ?? ''), data.template.transport ?? 'udp', err),
     onFinish: (i, result) => post({ type: 'result', index: global(i), line: resultLine(result), sample: sampleOfResult(result) }),
   });
+  let go!: () => void;
+  const started = new Promise<void>((resolve) => (go = resolve));
   port.on('message', (m: LoadMainMessage) => {
-    if (m.type === 'stop') scheduler.stop(new Error('interrupted'));
-    else if (m.type === 'pause') scheduler.pause();
+    if (m.type === 'go') go();
+    else if (m.type === 'stop') {
+      scheduler.stop(new Error('interrupted'));
+      go();
+    } else if (m.type === 'pause') scheduler.pause();
     else if (m.type === 'resume') scheduler.resume();
   });
   post({ type: 'ready' });
+  await started;
   try {
     await scheduler.run();
   } finally {

@@ -30,9 +30,11 @@ describe('load call template → Caller options', () => {
     expect(loadCallOptions({ ...base, dtmf: '5' }, 0).play).toBeUndefined();
   });
 
-  it('passes media: false and generates no result id without a prefix', () => {
-    const o = loadCallOptions({ ...base, media: false, durationMs: 0 }, 3);
+  it('passes media: false / evaluate: false and generates no result id without a prefix', () => {
+    const o = loadCallOptions({ ...base, media: false, evaluate: false, durationMs: 0 }, 3);
     expect(o.media).toBe(false);
+    expect(o.evaluate).toBe(false);
+    expect(loadCallOptions(base, 0).evaluate).toBeUndefined();
     expect(o.run).toEqual({ runId: 'R' });
     expect(loadCallOptions(base, 0).media).toBeUndefined();
   });
