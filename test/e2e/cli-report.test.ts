@@ -58,6 +58,10 @@ describe('sipprobe call → result.json → sipprobe report', () => {
     expect(call.code).toBe(0);
     expect(call.stderr).toContain(`wrote ${pcap}`);
     expect(call.stderr).not.toMatch(/FAILED/);
+    // the summary carries the evaluation
+    expect(call.stderr).toMatch(/^quality {4}received: MOS \d\.\d+/m);
+    expect(call.stderr).toMatch(/^agent {6}first word [\d.]+ (ms|s) after ACK/m);
+    expect(call.stderr).toMatch(/^talk {7}caller /m);
     const result = JSON.parse(readFileSync(json, 'utf8')) as CallResult;
     expect(result.outcome).toBe('completed');
     const firstLines = result.messages.map((m) => m.firstLine);
