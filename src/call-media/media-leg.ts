@@ -14,6 +14,7 @@ import { sharedRtpPortPool, type RtpPortAllocation, type RtpPortPool } from '../
 import { RtpSession, type RtpAudioFrame, type RtpDtmfEvent, type RtpPacketTap, type RtpSentFrame, type RtpSessionStats } from '../rtp/session';
 import { createAnswer, processAnswer, type SdpNegotiatedMedia } from '../sdp/answer';
 import type { SdpCodecSpec } from '../sdp/local-description';
+import { getSdpCodecs } from '../sdp/attributes';
 import { createOffer } from '../sdp/offer';
 import { serializeSdp } from '../sdp/serializer';
 import type { Sdp } from '../sdp/model';
@@ -329,11 +330,22 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   }
 
   private apply(n: SdpNegotiatedMedia): Promise<void> {
-    this.starting = this.starting.then(() => this.applyNow(n));
+    // read now: a later re-offer replaces the local SDP before this start runs
+    const teClockRate = this.dtmfClockRate(n);
+    this.starting = this.starting.then(() => this.applyNow(n, teClockRate));
     return this.starting;
   }
 
-  private async applyNow(n: SdpNegotiatedMedia): Promise<void> {
+  /**
+   * The telephone-event RTP clock from our SDP: 8000 even beside Opus at 48000 (what we offer), so
+   * the codec's clock (the session's default) would be wrong there.
+   */
+  private dtmfClockRate(n: SdpNegotiatedMedia): number | undefined {
+    const m = n.localDtmfPayloadType === undefined ? undefined : this.localSdp?.media[n.mIndex];
+    return m ? getSdpCodecs(m).find((c) => c.payloadType === n.localDtmfPayloadType)?.clockRate : undefined;
+  }
+
+  private async applyNow(n: SdpNegotiatedMedia, teClockRate: number | undefined): Promise<void> {
     if (this.closing) return;
     if (this.options.rtp === false) {
       this.current = n;
@@ -376,6 +388,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       latch: this.options.latch ?? 'sdp',
       ...(n.dtmfPayloadType !== undefined ? { telephoneEventPayloadType: n.dtmfPayloadType } : {}),
       ...(n.localDtmfPayloadType !== undefined ? { receiveTelephoneEventPayloadType: n.localDtmfPayloadType } : {}),
+      ...(teClockRate !== undefined ? { telephoneEventClockRate: teClockRate } : {}),
       ...(this.options.pacer ? { pacer: this.options.pacer } : {}),
       clock: this.clock,
       ...(this.options.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: this.options.rtcpIntervalMs } : {}),

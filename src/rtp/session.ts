@@ -81,7 +81,7 @@ export interface RtpSessionOptions {
   /**
    * Payload type of the audio we accept: the number in our own SDP, which the far end must use
    * when sending to us (it may differ from `codec.payloadType` when the answerer renumbered a
-   * dynamic codec). Default `receiveCodec`'s, else `codec`'s payload type.
+   * dynamic codec). Default `codec`'s payload type.
    */
   readonly receivePayloadType?: number;
   /** Local address to bind; default `127.0.0.1`. */
@@ -520,7 +520,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.fixedRemoteSsrc = options.remoteSsrc ?? null;
     this.remoteSsrc = this.fixedRemoteSsrc;
     this.tePt = options.telephoneEventPayloadType ?? -1;
-    this.rxPt = options.receivePayloadType ?? this.decoder.payloadType;
+    this.rxPt = options.receivePayloadType ?? codec.payloadType;
     this.rxTePt = options.receiveTelephoneEventPayloadType ?? this.tePt;
     this.teClockRate = options.telephoneEventClockRate ?? codec.clockRate;
     this.rtcpEnabled = options.rtcp ?? true;
@@ -1109,8 +1109,10 @@ function validate(o: RtpSessionOptions): void {
   if (!(c.ptimeMs > 0) || !(c.samplesPerFrame > 0) || !(c.timestampStep > 0)) bad('codec has no frame size');
   const isPt = (pt: number): boolean => Number.isInteger(pt) && pt >= 0 && pt <= 127;
   if (o.receivePayloadType !== undefined && !isPt(o.receivePayloadType)) bad(`receive payload type ${o.receivePayloadType} is not 0-127`);
-  const rxPt = o.receivePayloadType ?? o.receiveCodec?.payloadType ?? c.payloadType;
-  if (o.receiveCodec && o.receiveCodec.payloadType !== rxPt) bad('receiveCodec must have the receive payload type');
+  const rxPt = o.receivePayloadType ?? c.payloadType;
+  const rc = o.receiveCodec;
+  if (rc && (rc.name !== c.name || rc.clockRate !== c.clockRate)) bad('receiveCodec must be the same codec as codec');
+  if (rc && rc.payloadType !== rxPt) bad('receiveCodec must have the receive payload type');
   if (o.telephoneEventPayloadType !== undefined) {
     const pt = o.telephoneEventPayloadType;
     if (!isPt(pt) || pt === c.payloadType) bad(`telephone-event payload type ${pt} is not 0-127 or equals the codec's`);
