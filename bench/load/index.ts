@@ -238,7 +238,7 @@ async function sippMediaStep(concurrent: number, wav: string): Promise<MediaRow>
 }
 
 function printMediaRows(rows: MediaRow[]): void {
-  console.log(`${'run'.padEnd(26)}${'calls'.padStart(7)}${'ok'.padStart(6)}${'failed'.padStart(8)}${'loss %'.padStart(9)}${'pacing p99'.padStart(12)}${'CPU %'.padStart(8)}${'peer CPU %'.padStart(12)}${'heap/call'.padStart(12)}${'load1'.padStart(7)}`);
+  console.log(`${'run'.padEnd(26)}${'calls'.padStart(7)}${'ok'.padStart(6)}${'failed'.padStart(8)}${'loss %'.padStart(9)}${'pacing p99'.padStart(12)}${'CPU %'.padStart(8)}${'peer CPU %'.padStart(12)}${'mem/call'.padStart(12)}${'load1'.padStart(7)}`);
   for (const r of rows) {
     console.log(
       `${r.who.padEnd(26)}${String(r.concurrent).padStart(7)}${String(r.ok).padStart(6)}${String(r.failed).padStart(8)}${f2(r.lossPercent).padStart(9)}${(f2(r.pacingP99Ms) + ' ms').padStart(12)}${f1(r.cpu).padStart(8)}${f1(r.peerCpu).padStart(12)}${(f1(r.heapPerCallKiB) + ' KiB').padStart(12)}${r.load.padStart(7)}`,

@@ -14,6 +14,8 @@ export class JsonLinesWriter {
   private failure: Error | null = null;
   private count = 0;
   private closed = false;
+  // One wait shared by every caller: a listener per finished call would pile up under load.
+  private pendingDrain: Promise<void> | null = null;
 
   private constructor(
     /** The file being written. */
@@ -49,17 +51,19 @@ export class JsonLinesWriter {
   /** Resolves when the buffer has been flushed below the high-water mark (or at once). */
   drained(): Promise<void> {
     if (!this.stream.writableNeedDrain || this.failure) return Promise.resolve();
-    return new Promise((resolve) => {
+    this.pendingDrain ??= new Promise((resolve) => {
       const done = (): void => {
         this.stream.off('drain', done);
         this.stream.off('error', done);
         this.stream.off('close', done);
+        this.pendingDrain = null;
         resolve();
       };
       this.stream.on('drain', done);
       this.stream.on('error', done);
       this.stream.on('close', done);
     });
+    return this.pendingDrain;
   }
 
   /** Queues one line: `text` must be a single line of JSON (no raw newline). */

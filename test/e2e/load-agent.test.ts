@@ -35,7 +35,7 @@ describe('sipprobe load → TestAgent over loopback UDP', () => {
     const stdout = new Capture();
     const stderr = new Capture();
     const results = join(dir, 'calls.jsonl');
-    const code = await runLoadCommand({ ...cmd.options, results }, { stdout: stdout as never, stderr: stderr as never, progressIntervals: { plain: 200 } });
+    const code = await runLoadCommand({ ...cmd.options, results }, { stdout: stdout as never, stderr: stderr as never, progressIntervals: { plain: 200 }, cwd: dir });
     const summary = JSON.parse(stdout.text) as LoadSummary;
     expect({ code, ...summary.calls }).toEqual({ code: 0, planned: 20, started: 20, finished: 20, ok: 20, failed: 0, notStarted: 0, peakActive: 5 });
     expect(summary.outcomes.completed).toBe(20);

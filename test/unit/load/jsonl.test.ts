@@ -58,4 +58,16 @@ describe('JSON lines', () => {
     await expect(read()).rejects.toMatchObject({ code: 'LOAD_RESULTS_READ' });
     expect(() => w.writeLine('{}')).toThrow(LoadError);
   });
+
+  it('every waiter shares one drain wait while the buffer is full (no listener per finished call)', async () => {
+    const w = await JsonLinesWriter.open(join(dir, 'big.jsonl'));
+    const line = JSON.stringify({ pad: 'x'.repeat(4096) });
+    while (!w.needsDrain) w.writeLine(line);
+    const waits = Array.from({ length: 50 }, () => w.drained());
+    expect(new Set(waits).size).toBe(1);
+    await Promise.all(waits);
+    expect(w.needsDrain).toBe(false);
+    await w.close();
+    expect(readFileSync(join(dir, 'big.jsonl'), 'utf8').split('\n').filter(Boolean).length).toBe(w.lines);
+  });
 });
