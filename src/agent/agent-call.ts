@@ -136,6 +136,8 @@ export class TestAgentCall extends EventEmitter {
   private gate: TurnEnergyGate | undefined;
   private speaking: Promise<void> = Promise.resolve();
   private stopRequested = false;
+  /** Our BYE, once the agent hung up. */
+  private agentBye: Promise<unknown> | undefined;
 
   /** @internal */
   constructor(host: TestAgentCallHost, index: number, invite: TestAgentRequest, behaviour: ResolvedTestAgentBehaviour) {
@@ -214,8 +216,7 @@ export class TestAgentCall extends EventEmitter {
   async hangup(): Promise<void> {
     if (!this.active) return;
     if (this.sip) {
-      this.mark('bye-sent');
-      await this.sip.bye().catch(() => undefined);
+      await this.sendAgentBye();
       return;
     }
     if (this.incoming && this.incoming.state === 'pending') this.reject(480, 'rejected');
@@ -250,7 +251,10 @@ export class TestAgentCall extends EventEmitter {
   async shutdown(byeTimeoutMs: number): Promise<void> {
     this.stopRequested = true;
     if (this.active) {
-      if (this.sip?.active) {
+      if (this.agentBye) {
+        // the agent already hung up: its BYE needs no second one, nor waiting for (UA close ends it)
+        this.finish({ state: 'ended', reason: 'agent-bye', status: 200 });
+      } else if (this.sip?.active) {
         this.mark('bye-sent', 'agent stopping');
         const bye = this.sip.bye().catch(() => undefined);
         let t: TimerHandle | undefined;
@@ -265,6 +269,15 @@ export class TestAgentCall extends EventEmitter {
   }
 
   // ---- signalling --------------------------------------------------------------------------
+
+  /** The agent hangs up (once: a second hang-up waits for the first BYE). */
+  private sendAgentBye(): Promise<unknown> {
+    if (this.agentBye) return this.agentBye;
+    if (!this.sip?.active) return Promise.resolve();
+    this.mark('bye-sent');
+    this.agentBye = this.sip.bye().catch(() => undefined);
+    return this.agentBye;
+  }
 
   private checkCredentials(incoming: SipIncomingInvite): boolean {
     const digest = this.digest!;
@@ -395,9 +408,7 @@ export class TestAgentCall extends EventEmitter {
     } else if (b.echo) this.media?.setEcho(true);
     if (b.hangupAfterMs !== undefined) {
       this.after(b.hangupAfterMs, () => {
-        if (!this.sip?.active) return;
-        this.mark('bye-sent');
-        void this.sip.bye().catch(() => undefined);
+        void this.sendAgentBye();
       });
     }
     if (b.reinviteAfterMs !== undefined) this.after(b.reinviteAfterMs, () => void this.sendReinvite());

@@ -81,9 +81,11 @@ export class TestAgent extends EventEmitter {
   /** Every request received, in arrival order (bounded by `maxRequests`). */
   readonly requests: TestAgentRequest[] = [];
   readonly transport: SipTransportProtocol;
-  private readonly options: TestAgentOptions;
+  // ES private: the options and behaviour may hold a digest password, and `{ ...agent }` or
+  // Object.entries would copy TypeScript-private fields
+  readonly #options: TestAgentOptions;
   private readonly clock: Clock;
-  private behaviourSource: TestAgentBehaviourSource;
+  #behaviourSource: TestAgentBehaviourSource;
   private readonly defaultPlay: string;
   private ua: SipUserAgent | undefined;
   private startedAt = 0;
@@ -102,7 +104,7 @@ export class TestAgent extends EventEmitter {
 
   constructor(options: TestAgentOptions = {}) {
     super();
-    this.options = options;
+    this.#options = options;
     this.clock = options.clock ?? systemClock;
     this.transport = options.transport ?? 'udp';
     if (this.transport !== 'udp' && this.transport !== 'tcp' && this.transport !== 'tls') {
@@ -116,9 +118,9 @@ export class TestAgent extends EventEmitter {
     const port = options.bind?.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TestAgentError('TEST_AGENT_OPTIONS', 'bind.port must be 0–65535');
     this.defaultPlay = defaultGreetingPath();
-    this.behaviourSource = options.behaviour ?? {};
+    this.#behaviourSource = options.behaviour ?? {};
     // a static behaviour is checked now, so that a typo fails at construction
-    if (typeof this.behaviourSource !== 'function') resolveTestAgentBehaviour(this.behaviourSource, this.defaultPlay);
+    if (typeof this.#behaviourSource !== 'function') resolveTestAgentBehaviour(this.#behaviourSource, this.defaultPlay);
     this.mediaFactory = mediaLegFactory(options.media ?? {});
     this.host = {
       clock: this.clock,
@@ -163,7 +165,7 @@ export class TestAgent extends EventEmitter {
   /** Replaces the behaviour for calls that arrive from now on (checked at once when static). */
   setBehaviour(behaviour: TestAgentBehaviourSource): void {
     if (typeof behaviour !== 'function') resolveTestAgentBehaviour(behaviour, this.defaultPlay);
-    this.behaviourSource = behaviour;
+    this.#behaviourSource = behaviour;
   }
 
   /** Binds and starts answering. Resolves with the agent's SIP URI. */
@@ -171,7 +173,7 @@ export class TestAgent extends EventEmitter {
     if (this.state === 'running') return this.uri;
     if (this.state !== 'new') throw new TestAgentError('TEST_AGENT_STATE', 'a TestAgent cannot be started twice');
     this.state = 'starting';
-    const o = this.options;
+    const o = this.#options;
     const address = o.bind?.address ?? '127.0.0.1';
     const port = o.bind?.port ?? 0;
     const transport: SipTransportManagerOptions = {
@@ -233,8 +235,9 @@ export class TestAgent extends EventEmitter {
   }
 
   /**
-   * Ends every call (BYE for answered calls, bounded wait; 480 for ringing ones), finalises
-   * recordings, closes every socket and timer. Idempotent.
+   * Ends every call (BYE for answered calls, waiting at most 1.5 s for its answer; 480 for
+   * ringing ones), finalises recordings, closes every socket and timer. Calls the agent already
+   * hung up get no second BYE and no wait, so with nothing active it returns at once. Idempotent.
    */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
@@ -285,7 +288,7 @@ export class TestAgent extends EventEmitter {
     const snap = snapshotRequest(msg, { protocol: e.protocol, remote: e.remote, t: this.elapsed(), retransmission });
     this.snapshots.set(msg, snap);
     this.requests.push(snap);
-    const max = this.options.maxRequests ?? 10_000;
+    const max = this.#options.maxRequests ?? 10_000;
     if (this.requests.length > max) this.requests.splice(0, this.requests.length - max);
     this.byCallId.get(snap.callId)?.noteRequest(snap);
     this.emit('request', snap);
@@ -303,7 +306,7 @@ export class TestAgent extends EventEmitter {
     if (!call || !call.awaitingCredentials) {
       let behaviour: ResolvedTestAgentBehaviour;
       try {
-        const src = this.behaviourSource;
+        const src = this.#behaviourSource;
         behaviour = resolveTestAgentBehaviour(typeof src === 'function' ? src(snap) : src, this.defaultPlay);
       } catch (e) {
         incoming.reject(500, { reason: 'TestAgent behaviour error' });
@@ -327,7 +330,7 @@ export class TestAgent extends EventEmitter {
   };
 
   private trimCalls(): void {
-    const max = this.options.maxCalls ?? 1000;
+    const max = this.#options.maxCalls ?? 1000;
     while (this.calls.length > max) {
       const i = this.calls.findIndex((c) => !c.active);
       if (i < 0) break;

@@ -132,6 +132,7 @@ export class SipCall extends EventEmitter {
   private outgoingInvite = false;
   private incomingInvite = false;
   private byeSent = false;
+  private byeInFlight: Promise<SipResponse | undefined> | undefined;
 
   /** @internal */
   constructor(core: SipUaCore, init: SipCallInit) {
@@ -187,7 +188,19 @@ export class SipCall extends EventEmitter {
    * that the BYE can be sent again with credentials in `headers`.
    */
   async bye(options: SipInDialogRequestOptions = {}): Promise<SipResponse | undefined> {
-    return this.sendBye('local-bye', options);
+    // one BYE at a time: a second hang-up while one is under way waits for that one
+    if (this.byeInFlight) return this.byeInFlight;
+    const p = this.sendBye('local-bye', options);
+    this.byeInFlight = p;
+    void p.finally(() => {
+      if (this.byeInFlight === p) this.byeInFlight = undefined;
+    });
+    return p;
+  }
+
+  /** True while a BYE of ours awaits its final response. */
+  get byePending(): boolean {
+    return this.byeInFlight !== undefined;
   }
 
   /**

@@ -106,6 +106,21 @@ describe('SipCall', () => {
     expect((await call.ended).reason).toBe('local-bye');
   });
 
+  it('a second bye() while the first is under way sends no second BYE and gets the same answer', async () => {
+    const { call } = await answeredCall();
+    const first = call.bye();
+    const again = call.bye();
+    await flushSip();
+    expect(call.byePending).toBe(true);
+    expect(net.requests('BYE')).toHaveLength(1);
+    net.inject(createResponse(net.requests('BYE')[0], 200));
+    expect((await first)?.status).toBe(200);
+    expect((await again)?.status).toBe(200);
+    expect(call.byePending).toBe(false);
+    expect(net.requests('BYE')).toHaveLength(1);
+    expect(await call.bye()).toBeUndefined();
+  });
+
   it('a 481 to an in-dialog request ends the call (the dialog is gone)', async () => {
     const { call } = await answeredCall();
     const info = call.request('INFO', { body: 'Signal=5', contentType: 'application/dtmf-relay' });
