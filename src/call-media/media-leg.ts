@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Resampler } from '../audio/resampler';
 import { StereoRecorder } from '../audio/stereo-recorder';
-import { readWavFile } from '../audio/wav-reader';
 import { wavToMonoPcm } from '../audio/resampler';
 import { WavWriter } from '../audio/wav-writer';
 import { systemClock, type Clock, type TimerHandle } from '../clock';
@@ -20,6 +19,7 @@ import { serializeSdp } from '../sdp/serializer';
 import type { Sdp } from '../sdp/model';
 import { ArrivalTimeline } from './arrival-timeline';
 import { MediaLegError } from './errors';
+import { sharedPrompt } from './prompt-cache';
 import { RemoteSpeechTracker, type RemoteSpeechTrackerOptions } from './speech-tracker';
 
 /** Which party this leg plays: the caller's leg records itself left, the agent's right. */
@@ -502,6 +502,11 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
     }
     const rate = session.codec.sampleRate;
     const data = sampleRate === rate ? pcm.slice() : wavToMonoPcm({ samples: pcm, channels: 1, sampleRate }, rate);
+    return this.enqueue(session, data);
+  }
+
+  /** Queues PCM at the codec rate as is (never written to: it may be shared). */
+  private enqueue(session: RtpSession, data: Int16Array): Promise<void> {
     if (data.length === 0) return Promise.resolve();
     session.sendAudio(data);
     this.enqueued += data.length;
@@ -512,9 +517,10 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   /** Plays a WAV file (any rate, mono or stereo: downmixed and resampled to the codec). */
   async playFile(path: string): Promise<void> {
     const session = this.requireSession();
-    const wav = await readWavFile(path);
-    if (this.session !== session) return;
-    await this.playPcm(wavToMonoPcm(wav, session.codec.sampleRate), session.codec.sampleRate);
+    // one decoded copy per file and rate for every leg playing it (load runs: hundreds of calls)
+    const pcm = await sharedPrompt(path, session.codec.sampleRate);
+    if (this.session !== session || this.closing) return;
+    await this.enqueue(session, pcm);
   }
 
   /** Queues `ms` of silence (RTP keeps flowing); resolves when it has been sent. */
