@@ -2,7 +2,7 @@ import * as tables from './g722-tables';
 
 // Bound once at load: transpilers that emit ESM-style live bindings (tsx, esbuild) would
 // otherwise run an export getter on every table access in the per-sample loops.
-const { ILB } = tables;
+const { ILB, NBH_MAX, NBL_MAX, QM2, QM4, RH2, RL42, WH, WL } = tables;
 
 /**
  * State of one sub-band's ADPCM loop (G.722 blocks 3 and 4): scale factor and the
@@ -51,6 +51,30 @@ export function scaleFactor(nb: number, bias: number): number {
   const mant = ILB[(nb >> 6) & 31];
   const shift = bias - (nb >> 11);
   return (shift < 0 ? mant << -shift : mant >> shift) << 2;
+}
+
+/**
+ * Lower band after quantizing, identical in encoder and decoder: INVQAL on the 4-bit code
+ * `ril` (IL >> 2) with the current DETL, then LOGSCL + SCALEL, then block 4.
+ */
+export function adaptLow(band: G722Band, ril: number): void {
+  const dlt = (band.det * QM4[ril]) >> 15;
+  const nb = ((band.nb * 127) >> 7) + WL[RL42[ril]];
+  band.nb = nb < 0 ? 0 : nb > NBL_MAX ? NBL_MAX : nb;
+  band.det = scaleFactor(band.nb, 8);
+  adaptPredictor(band, dlt);
+}
+
+/**
+ * Higher band after quantizing, identical in encoder and decoder: INVQAH on the 2-bit code
+ * `ih` with the current DETH, then LOGSCH + SCALEH, then block 4.
+ */
+export function adaptHigh(band: G722Band, ih: number): void {
+  const dh = (band.det * QM2[ih]) >> 15;
+  const nb = ((band.nb * 127) >> 7) + WH[RH2[ih]];
+  band.nb = nb < 0 ? 0 : nb > NBH_MAX ? NBH_MAX : nb;
+  band.det = scaleFactor(band.nb, 10);
+  adaptPredictor(band, dh);
 }
 
 /**

@@ -4,8 +4,8 @@ import * as tables from './g722-tables';
 
 // Bound once at load: transpilers that emit ESM-style live bindings (tsx, esbuild) would
 // otherwise run an export getter on every access in the per-sample loops.
-const { adaptPredictor, newBand, sat16, scaleFactor } = band;
-const { DETH_INIT, DETL_INIT, NBH_MAX, NBL_MAX, QM2, QM4, QM6, QMF_EVEN, QMF_ODD, RH2, RL42, WH, WL } = tables;
+const { adaptHigh, adaptLow, newBand, sat16 } = band;
+const { DETH_INIT, DETL_INIT, QM2, QM6, QMF_EVEN, QMF_ODD } = tables;
 
 /**
  * G.722 SB-ADPCM decoder, 64 kbit/s (mode 1): one octet → two 16 kHz 16-bit samples. Every
@@ -70,25 +70,13 @@ function limit15(x: number): number {
 
 /** INVQBL with the 6-bit table for the output, INVQAL's 4-bit one for the adaptation. */
 function decodeLow(band: G722Band, il: number): number {
-  const det = band.det;
-  const rl = limit15(band.s + ((det * QM6[il]) >> 15));
-  const ril = il >> 2;
-  const dlt = (det * QM4[ril]) >> 15;
-  let nb = ((band.nb * 127) >> 7) + WL[RL42[ril]];
-  nb = nb < 0 ? 0 : nb > NBL_MAX ? NBL_MAX : nb;
-  band.nb = nb;
-  band.det = scaleFactor(nb, 8);
-  adaptPredictor(band, dlt);
+  const rl = limit15(band.s + ((band.det * QM6[il]) >> 15));
+  adaptLow(band, il >> 2);
   return rl;
 }
 
 function decodeHigh(band: G722Band, ih: number): number {
-  const dh = (band.det * QM2[ih]) >> 15;
-  const rh = limit15(band.s + dh);
-  let nb = ((band.nb * 127) >> 7) + WH[RH2[ih]];
-  nb = nb < 0 ? 0 : nb > NBH_MAX ? NBH_MAX : nb;
-  band.nb = nb;
-  band.det = scaleFactor(nb, 10);
-  adaptPredictor(band, dh);
+  const rh = limit15(band.s + ((band.det * QM2[ih]) >> 15));
+  adaptHigh(band, ih);
   return rh;
 }

@@ -4,8 +4,8 @@ import * as tables from './g722-tables';
 
 // Bound once at load: transpilers that emit ESM-style live bindings (tsx, esbuild) would
 // otherwise run an export getter on every access in the per-sample loops.
-const { adaptPredictor, newBand, sat16, scaleFactor } = band;
-const { DETH_INIT, DETL_INIT, IHN, IHP, ILN, ILP, NBH_MAX, NBL_MAX, Q2, Q6, QM2, QM4, QMF_EVEN, QMF_ODD, RH2, RL42, WH, WL } = tables;
+const { adaptHigh, adaptLow, newBand, sat16 } = band;
+const { DETH_INIT, DETL_INIT, IHN, IHP, ILN, ILP, Q2, Q6, QMF_EVEN, QMF_ODD } = tables;
 
 /**
  * G.722 SB-ADPCM encoder, 64 kbit/s (mode 1): 16 kHz 16-bit PCM in, one octet per pair of
@@ -76,13 +76,7 @@ function encodeLow(band: G722Band, xl: number): number {
     else lo = mid + 1;
   }
   const il = el < 0 ? ILN[lo] : ILP[lo];
-  const ril = il >> 2;
-  const dlt = (det * QM4[ril]) >> 15;
-  let nb = ((band.nb * 127) >> 7) + WL[RL42[ril]];
-  nb = nb < 0 ? 0 : nb > NBL_MAX ? NBL_MAX : nb;
-  band.nb = nb;
-  band.det = scaleFactor(nb, 8);
-  adaptPredictor(band, dlt);
+  adaptLow(band, il >> 2);
   return il;
 }
 
@@ -92,11 +86,6 @@ function encodeHigh(band: G722Band, xh: number): number {
   const wd = eh >= 0 ? eh : -(eh + 1);
   const mih = wd >= (Q2 * band.det) >> 12 ? 2 : 1;
   const ih = eh < 0 ? IHN[mih] : IHP[mih];
-  const dh = (band.det * QM2[ih]) >> 15;
-  let nb = ((band.nb * 127) >> 7) + WH[RH2[ih]];
-  nb = nb < 0 ? 0 : nb > NBH_MAX ? NBH_MAX : nb;
-  band.nb = nb;
-  band.det = scaleFactor(nb, 10);
-  adaptPredictor(band, dh);
+  adaptHigh(band, ih);
   return ih;
 }
