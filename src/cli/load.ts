@@ -25,6 +25,13 @@ export interface LoadCommandRunOptions extends LoadCommandOptions {
   results?: string;
   /** Worker threads, one Caller each (default 1: everything on this event loop). */
   workers?: number;
+  /**
+   * False: signalling only (SDP offer/answer, no RTP; every result says `MEDIA_OFF`), for
+   * call-rate tests. Not with --play, --record or --dtmf. Default true.
+   */
+  media?: boolean;
+  /** False: no per-call evaluation (no audio kept in memory, no turn metrics/MOS). Default true. */
+  evaluate?: boolean;
 }
 
 /** Where `sipprobe load` writes and how it hears Ctrl-C. */
@@ -88,6 +95,9 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
   }
   if (o.rate !== undefined && !(o.rate > 0)) throw new UsageError('--rate: must be greater than 0 calls/s');
   if (o.workers !== undefined && !(Number.isSafeInteger(o.workers) && o.workers >= 1)) throw new UsageError('--workers: an integer ≥ 1');
+  if (o.media === false && (o.play !== undefined || o.record !== undefined || o.dtmf !== undefined)) {
+    throw new UsageError('load: without media there is nothing to play, record or send as DTMF');
+  }
   const expect = (o.expect ?? 'completed') as CallOutcome;
   if (!OUTCOMES.includes(expect)) throw new UsageError(`--expect: one of ${OUTCOMES.join(', ')}`);
   const profile = o.profilePath ? readProfile(resolve(cwd, o.profilePath)) : undefined;
@@ -125,6 +135,8 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
       durationMs: o.durationMs,
       ringTimeoutMs: o.ringTimeoutMs,
       dtmf: o.dtmf,
+      ...(o.media === false ? { media: false } : {}),
+      ...(o.evaluate === false ? { evaluate: false } : {}),
     },
   };
 }
