@@ -9,14 +9,16 @@ import {
   type SdpCodec,
 } from './attributes';
 import { findSdpCodec, parseTelephoneEvents } from './codecs';
-import { SdpCodecMismatchError, SdpNegotiationError, SdpSerializeError, SdpStreamRejectedError } from './errors';
+import { SdpCodecMismatchError, SdpNegotiationError, SdpStreamRejectedError } from './errors';
 import {
+  checkDirection,
   checkPort,
   checkPtime,
   checkToken,
   localConnection,
+  localDescription,
   resolveCodecSpec,
-  stampOrigin,
+  rtpmapValue,
   toSdp,
   type ResolvedCodecSpec,
   type SdpCodecSpec,
@@ -289,13 +291,6 @@ function formatEvents(events: number[]): string {
   return parts.join(',');
 }
 
-function checkDirection(d: unknown): SdpDirection {
-  if (d !== 'sendrecv' && d !== 'sendonly' && d !== 'recvonly' && d !== 'inactive') {
-    throw new SdpSerializeError('direction must be sendrecv, sendonly, recvonly or inactive');
-  }
-  return d;
-}
-
 /**
  * Answers an offer (RFC 3264 §6): per m= line, keeps the offered codecs we support (with the
  * offerer's payload numbers), mirrors the direction (sendonly ↔ recvonly, inactive stays), and
@@ -349,7 +344,7 @@ export function createAnswer(offer: Sdp | string | Uint8Array, capabilities: Sdp
       }
       formats.push(String(c.payloadType));
       const ch = c.channels ?? spec.channels;
-      attributes.push({ name: 'rtpmap', value: `${c.payloadType} ${c.name}/${c.clockRate}${ch !== 1 ? '/' + ch : ''}` });
+      attributes.push({ name: 'rtpmap', value: rtpmapValue(c.payloadType, c.name, c.clockRate, ch) });
       if (fmtp !== undefined) attributes.push({ name: 'fmtp', value: `${c.payloadType} ${fmtp}` });
     }
     const eventsStream = isEventsOnly(offered);
@@ -366,20 +361,7 @@ export function createAnswer(offer: Sdp | string | Uint8Array, capabilities: Sdp
     return m;
   });
 
-  const answer: Sdp = {
-    version: 0,
-    origin: undefined as never,
-    name: caps.sessionName ?? '-',
-    emails: [],
-    phones: [],
-    connection,
-    bandwidths: [],
-    timings: [{ start: 0, stop: 0, repeats: [] }],
-    attributes: [],
-    media,
-    extraLines: [],
-  };
-  stampOrigin(answer, previous ? previous.origin.username : username, previous);
+  const answer = localDescription(connection, media, caps.sessionName ?? '-', username, previous);
   const streams = negotiateSdp(o, answer);
   let negotiated: SdpNegotiatedMedia | undefined;
   for (const s of streams) {

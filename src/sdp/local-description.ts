@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { randomHex } from '../random';
 import { findSdpCodec } from './codecs';
 import { SdpSerializeError } from './errors';
-import type { Sdp, SdpConnection } from './model';
+import type { Sdp, SdpConnection, SdpDirection, SdpMedia } from './model';
 import { parseSdp } from './parser';
 import { serializeSdp } from './serializer';
 
@@ -76,6 +76,18 @@ export function checkToken(v: unknown, what: string): string {
   return v;
 }
 
+export function checkDirection(d: unknown): SdpDirection {
+  if (d !== 'sendrecv' && d !== 'sendonly' && d !== 'recvonly' && d !== 'inactive') {
+    throw new SdpSerializeError('direction must be sendrecv, sendonly, recvonly or inactive');
+  }
+  return d;
+}
+
+/** `a=rtpmap` value; the channel count is written only when it is not 1 (RFC 4566 §6). */
+export function rtpmapValue(payloadType: number, name: string, clockRate: number, channels: number): string {
+  return `${payloadType} ${name}/${clockRate}${channels !== 1 ? '/' + channels : ''}`;
+}
+
 export function toSdp(x: Sdp | string | Uint8Array): Sdp {
   return typeof x === 'string' || x instanceof Uint8Array ? parseSdp(x) : x;
 }
@@ -110,4 +122,31 @@ export function stampOrigin(sdp: Sdp, username: string, previous: Sdp | undefine
   sdp.origin = { ...p, netType: 'IN', addrType: conn.addrType, address: conn.address };
   if (serializeSdp(sdp) !== serializeSdp(previous)) sdp.origin.sessionVersion = increment(p.sessionVersion);
   return sdp;
+}
+
+/**
+ * A new local description (offer or answer): session-level `c=`, one `t=0 0`, the given m= lines,
+ * and the `o=` line from `stampOrigin` (which keeps `previous`'s username).
+ */
+export function localDescription(
+  connection: SdpConnection,
+  media: SdpMedia[],
+  sessionName: string,
+  username: string,
+  previous: Sdp | undefined,
+): Sdp {
+  const sdp: Sdp = {
+    version: 0,
+    origin: undefined as never,
+    name: sessionName,
+    emails: [],
+    phones: [],
+    connection,
+    bandwidths: [],
+    timings: [{ start: 0, stop: 0, repeats: [] }],
+    attributes: [],
+    media,
+    extraLines: [],
+  };
+  return stampOrigin(sdp, previous ? previous.origin.username : username, previous);
 }

@@ -1,17 +1,19 @@
 import { getSdpCodecs } from './attributes';
 import { SdpSerializeError } from './errors';
 import {
+  checkDirection,
   checkPort,
   checkPtime,
   checkToken,
   localConnection,
+  localDescription,
   resolveCodecSpec,
-  stampOrigin,
+  rtpmapValue,
   toSdp,
   type ResolvedCodecSpec,
   type SdpCodecSpec,
 } from './local-description';
-import type { Sdp, SdpAttribute, SdpDirection } from './model';
+import type { Sdp, SdpAttribute, SdpDirection, SdpMedia } from './model';
 import { sdpCodecKey } from './negotiation';
 
 /** Options of `createOffer`. */
@@ -97,39 +99,14 @@ export function createOffer(options: SdpOfferOptions): Sdp {
 
   const attributes: SdpAttribute[] = [];
   specs.forEach((s, i) => {
-    attributes.push({ name: 'rtpmap', value: `${pts[i]} ${s.name}/${s.clockRate}${s.channels !== 1 ? '/' + s.channels : ''}` });
+    attributes.push({ name: 'rtpmap', value: rtpmapValue(pts[i], s.name, s.clockRate, s.channels) });
     if (s.fmtp !== undefined) attributes.push({ name: 'fmtp', value: `${pts[i]} ${s.fmtp}` });
   });
   attributes.push({ name: 'ptime', value: String(ptime) });
   if (options.maxptime !== undefined) attributes.push({ name: 'maxptime', value: String(checkPtime(options.maxptime, 'maxptime')) });
   if (options.rtcpMux) attributes.push({ name: 'rtcp-mux' });
-  attributes.push({ name: options.direction ?? 'sendrecv' });
-  if (!['sendrecv', 'sendonly', 'recvonly', 'inactive'].includes(attributes[attributes.length - 1].name)) {
-    throw new SdpSerializeError('direction must be sendrecv, sendonly, recvonly or inactive');
-  }
+  attributes.push({ name: checkDirection(options.direction ?? 'sendrecv') });
 
-  const sdp: Sdp = {
-    version: 0,
-    origin: undefined as never,
-    name: options.sessionName ?? '-',
-    emails: [],
-    phones: [],
-    connection,
-    bandwidths: [],
-    timings: [{ start: 0, stop: 0, repeats: [] }],
-    attributes: [],
-    media: [
-      {
-        type: 'audio',
-        port,
-        proto: 'RTP/AVP',
-        formats: pts.map(String),
-        bandwidths: [],
-        attributes,
-        extraLines: [],
-      },
-    ],
-    extraLines: [],
-  };
-  return stampOrigin(sdp, previous ? previous.origin.username : username, previous);
+  const audio: SdpMedia = { type: 'audio', port, proto: 'RTP/AVP', formats: pts.map(String), bandwidths: [], attributes, extraLines: [] };
+  return localDescription(connection, [audio], options.sessionName ?? '-', username, previous);
 }
