@@ -164,27 +164,29 @@ async function sipprobeMediaStep(concurrent: number, target: { uri: string; peer
   const client = await openSipprobe({ target: target.uri, holdMs: MEDIA_SECONDS * 1000, media: 'tone', wav, evaluate: EVALUATE });
   const load = load1();
   try {
-    const base = settledHeapBytes();
     const peerWatch = target.peerPid ? new CpuWatch(target.peerPid) : null;
     const cpu = selfCpu();
-    let heapAtPeak = NaN;
-    let sampled = false;
     const rate = Math.max(1, Math.floor(concurrent / 2));
     const rampS = concurrent / rate;
-    // Halfway through the hold of the last call to start, every call is up and streaming.
-    const probeAt = setTimeout(() => {
-      heapAtPeak = settledHeapBytes();
-      sampled = true;
-    }, (rampS + MEDIA_SECONDS / 2) * 1000);
+    // CPU while every call streams: from 1 s after the last call started to 1 s before the first ends.
+    let steady: (() => { cpuPercent: number }) | null = null;
+    let steadyCpu = NaN;
+    const from = setTimeout(() => (steady = selfCpu()), (rampS + 1) * 1000);
+    const to = setTimeout(() => (steadyCpu = steady ? steady().cpuPercent : NaN), Math.max(rampS + 2, MEDIA_SECONDS - 1) * 1000);
     const s: LoadSummary = await runLoad({
       target: target.uri,
       plan: { calls: concurrent, concurrency: concurrent, ratePerSec: rate },
       startCall: client.startCall,
       resultsPath: join(makeLogDir('bench-load-media'), 'sipprobe-calls.jsonl'),
     });
-    clearTimeout(probeAt);
-    const { cpuPercent, wallMs } = cpu();
+    clearTimeout(from);
+    clearTimeout(to);
+    const { cpuPercent: wholeCpu, wallMs } = cpu();
+    const cpuPercent = Number.isFinite(steadyCpu) ? steadyCpu : wholeCpu;
     const pacing = client.pacingP99Ms();
+    // Memory in a separate short run: a forced full GC stalls the event loop, and that stall
+    // must not land in the pacing and loss numbers above.
+    const heapPerCallKiB = await memoryPerCall(concurrent, target.uri, wav);
     return {
       who: label,
       concurrent,
@@ -194,9 +196,26 @@ async function sipprobeMediaStep(concurrent: number, target: { uri: string; peer
       pacingP99Ms: pacing,
       cpu: cpuPercent,
       peerCpu: peerWatch?.stop(wallMs) ?? NaN,
-      heapPerCallKiB: sampled ? (heapAtPeak - base) / concurrent / 1024 : NaN,
+      heapPerCallKiB,
       load,
     };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Memory per active call (KiB): settled heap + Buffers with every call streaming, minus before. */
+async function memoryPerCall(concurrent: number, uri: string, wav: string): Promise<number> {
+  const holdS = 4;
+  const client = await openSipprobe({ target: uri, holdMs: holdS * 1000, media: 'tone', wav, evaluate: EVALUATE });
+  try {
+    const base = settledHeapBytes();
+    const rate = Math.max(1, Math.floor(concurrent / 2));
+    let peak = NaN;
+    const probe = setTimeout(() => (peak = settledHeapBytes()), (concurrent / rate + holdS / 2) * 1000);
+    await runLoad({ target: uri, plan: { calls: concurrent, concurrency: concurrent, ratePerSec: rate }, startCall: client.startCall });
+    clearTimeout(probe);
+    return (peak - base) / concurrent / 1024;
   } finally {
     await client.close();
   }
