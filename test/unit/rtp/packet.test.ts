@@ -15,27 +15,10 @@ import {
 } from '../../../src/rtp/packet';
 import { RtpEncodeError, RtpPacketError } from '../../../src/rtp/errors';
 import { SipprobeError } from '../../../src/errors';
+import type { Expect, ManifestCase as Case } from '../../fixtures/rtp/packets/build-fixtures';
 
 const DIR = join(__dirname, '../../fixtures/rtp/packets');
 
-interface Expect {
-  marker: boolean;
-  payloadType: number;
-  sequenceNumber: number;
-  timestamp: number;
-  ssrc: number;
-  csrcs: number[];
-  extension: null | { profile: number; dataHex: string; elements: null | { id: number; dataHex: string }[] };
-  payloadHex: string;
-  paddingLength: number;
-}
-interface Case {
-  file: string;
-  description: string;
-  expect?: Expect;
-  error?: string;
-  elementsError?: string;
-}
 const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as { cases: Case[] };
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
