@@ -89,7 +89,7 @@ export function createOffer(options: SdpOfferOptions): Sdp {
     });
   }
   let next = 96;
-  specs.forEach((s, i) => {
+  specs.forEach((_, i) => {
     if (pts[i] >= 0) return;
     while (used.has(next)) next++;
     if (next > 127) throw new SdpSerializeError('too many dynamic codecs');

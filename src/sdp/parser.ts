@@ -13,7 +13,6 @@ export interface SdpParseLimits {
 const DEFAULT_MAX_BYTES = 65536;
 const DEFAULT_MAX_LINES = 2048;
 
-const CH_LF = 10;
 const CH_CR = 13;
 const CH_SPACE = 32;
 const CH_TAB = 9;
