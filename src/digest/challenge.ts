@@ -29,7 +29,7 @@ function isTrue(v: string | undefined): boolean {
 }
 
 /** @internal Turns one scanned Digest element into a typed challenge. */
-export function toChallenge(el: RawAuthElement): DigestChallenge {
+function toChallenge(el: RawAuthElement): DigestChallenge {
   if (el.token68 !== undefined) throw new DigestParseError('Digest challenge with a token68 instead of parameters');
   const params: Record<string, string> = Object.create(null);
   for (const p of el.params) params[p.name] = p.value;

@@ -32,7 +32,7 @@ function firstControl(s: string): number {
 }
 
 /** True if the JS string has no lone surrogate, i.e. encodes to UTF-8 without replacement. */
-export function isWellFormedUtf16(s: string): boolean {
+function isWellFormedUtf16(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0xd800 || c > 0xdfff) continue;

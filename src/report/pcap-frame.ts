@@ -93,7 +93,7 @@ function isV4Mapped(a: Uint8Array): boolean {
 }
 
 /** One's-complement sum of 16-bit big-endian words (RFC 1071), not yet folded or inverted. */
-export function onesComplementSum(data: Uint8Array, start: number, end: number, initial = 0): number {
+function onesComplementSum(data: Uint8Array, start: number, end: number, initial = 0): number {
   let sum = initial;
   let i = start;
   for (; i + 1 < end; i += 2) sum += (data[i] << 8) | data[i + 1];

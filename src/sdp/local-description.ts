@@ -111,7 +111,7 @@ function increment(version: string): string {
  * version 1. With `previous` (the last SDP we sent in this session, offer or answer): same username
  * and session id; the version goes up by one unless nothing else changed (RFC 3264 §8).
  */
-export function stampOrigin(sdp: Sdp, username: string, previous: Sdp | undefined): Sdp {
+function stampOrigin(sdp: Sdp, username: string, previous: Sdp | undefined): Sdp {
   const conn = sdp.connection!;
   if (!previous) {
     sdp.origin = { username, sessionId: newSessionId(), sessionVersion: '1', netType: 'IN', addrType: conn.addrType, address: conn.address };

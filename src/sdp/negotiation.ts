@@ -69,7 +69,7 @@ export function sdpDirectionReceives(d: SdpDirection): boolean {
 }
 
 /** The codecs of `offer` and `answer` streams they share, in the answer's order. */
-export function commonSdpCodecs(offerCodecs: readonly SdpCodec[], answerCodecs: readonly SdpCodec[]): SdpCommonCodec[] {
+function commonSdpCodecs(offerCodecs: readonly SdpCodec[], answerCodecs: readonly SdpCodec[]): SdpCommonCodec[] {
   const byKey = new Map<string, SdpCodec>();
   for (const c of offerCodecs) {
     const k = sdpCodecKey(c);

@@ -47,7 +47,7 @@ export function sat16(x: number): number {
  * SCALEL/SCALEH: log scale factor → linear. `bias` is 8 for the lower band, 10 for the higher
  * band (the higher band's scale factor is 2 bits smaller).
  */
-export function scaleFactor(nb: number, bias: number): number {
+function scaleFactor(nb: number, bias: number): number {
   const mant = ILB[(nb >> 6) & 31];
   const shift = bias - (nb >> 11);
   return (shift < 0 ? mant << -shift : mant >> shift) << 2;
@@ -81,7 +81,7 @@ export function adaptHigh(band: G722Band, ih: number): void {
  * Block 4: RECONS, PARREC, UPPOL2, UPPOL1, UPZERO, DELAYA, FILTEP, FILTEZ, PREDIC for one
  * quantized difference `dq`. Leaves the next prediction in `band.s`.
  */
-export function adaptPredictor(band: G722Band, dq: number): void {
+function adaptPredictor(band: G722Band, dq: number): void {
   const r = sat16(band.s + dq);
   const p = sat16(band.sz + dq);
 
