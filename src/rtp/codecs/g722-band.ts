@@ -58,11 +58,7 @@ function scaleFactor(nb: number, bias: number): number {
  * `ril` (IL >> 2) with the current DETL, then LOGSCL + SCALEL, then block 4.
  */
 export function adaptLow(band: G722Band, ril: number): void {
-  const dlt = (band.det * QM4[ril]) >> 15;
-  const nb = ((band.nb * 127) >> 7) + WL[RL42[ril]];
-  band.nb = nb < 0 ? 0 : nb > NBL_MAX ? NBL_MAX : nb;
-  band.det = scaleFactor(band.nb, 8);
-  adaptPredictor(band, dlt);
+  adaptBand(band, (band.det * QM4[ril]) >> 15, WL[RL42[ril]], NBL_MAX, 8);
 }
 
 /**
@@ -70,11 +66,15 @@ export function adaptLow(band: G722Band, ril: number): void {
  * `ih` with the current DETH, then LOGSCH + SCALEH, then block 4.
  */
 export function adaptHigh(band: G722Band, ih: number): void {
-  const dh = (band.det * QM2[ih]) >> 15;
-  const nb = ((band.nb * 127) >> 7) + WH[RH2[ih]];
-  band.nb = nb < 0 ? 0 : nb > NBH_MAX ? NBH_MAX : nb;
-  band.det = scaleFactor(band.nb, 10);
-  adaptPredictor(band, dh);
+  adaptBand(band, (band.det * QM2[ih]) >> 15, WH[RH2[ih]], NBH_MAX, 10);
+}
+
+/** LOGSCL/LOGSCH with the band's step `wd` and bound, SCALEL/SCALEH, then block 4 on `dq`. */
+function adaptBand(band: G722Band, dq: number, wd: number, nbMax: number, bias: number): void {
+  const nb = ((band.nb * 127) >> 7) + wd;
+  band.nb = nb < 0 ? 0 : nb > nbMax ? nbMax : nb;
+  band.det = scaleFactor(band.nb, bias);
+  adaptPredictor(band, dq);
 }
 
 /**
