@@ -28,10 +28,10 @@ import { SipTransactionLayer } from './transaction/layer';
 import type { SipInviteServerTransaction, SipServerTransaction } from './transaction/server';
 import type { SipTimerConfig } from './transaction/timers';
 import { generateSipBranch } from './branch';
-import { SipTransportManager, type SipTransportManagerOptions } from './transport/manager';
+import { SipTransportManager, type SipFlow, type SipTransportManagerOptions } from './transport/manager';
 import { sentByHost } from './transport/via-stamp';
 import { formatVia } from './via';
-import type { SipDestination, SipInbound, SipMalformedInbound, SipSent, SipTransportProtocol } from './transport/types';
+import type { SipAddress, SipDestination, SipInbound, SipMalformedInbound, SipSent, SipTransportProtocol } from './transport/types';
 import { formatSipUri, isSipUri, parseUri } from './uri';
 import { validateMessage } from './validate';
 import { SipInviteServerTransaction as InviteServerTx } from './transaction/server';
@@ -116,6 +116,10 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
   private readonly options: SipUserAgentOptions;
   private readonly dialogs = new Map<string, SipDialogOwner>();
   private readonly inviteOwners = new WeakMap<SipInviteServerTransaction, SipDialogOwner>();
+  /** The connection each dialog runs over, for connection reuse (see {@link SipTransportManager.preferFlow}). */
+  private readonly flows = new WeakMap<SipDialog, SipFlow>();
+  /** The first send of each response (retransmissions reuse its bytes), for {@link responseSent}. */
+  private readonly responsesInFlight = new WeakMap<SipResponse, Promise<SipSent>>();
   private readonly acks = new Map<string, AckEntry>();
   private readonly calls = new Set<{ close(): void }>();
   private readonly pendingInvites = new Set<SipOutgoingInvite>();
@@ -148,7 +152,11 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
     }
     const sender = {
       sendRequest: (req: SipRequest, dest: SipDestination) => this.transports.sendRequest(req, dest).then((s) => this.traced(req, s)),
-      sendResponse: (res: SipResponse, inbound: SipInbound) => this.transports.sendResponse(res, inbound).then((s) => this.traced(res, s)),
+      sendResponse: (res: SipResponse, inbound: SipInbound) => {
+        const p = this.transports.sendResponse(res, inbound).then((s) => this.traced(res, s));
+        this.responsesInFlight.set(res, p);
+        return p;
+      },
     };
     this.layer = new SipTransactionLayer({ sender, clock: this.clock, timers: options.timers });
     this.layer.on('request', (tx, inbound) => this.onRequest(tx, inbound));
@@ -281,7 +289,7 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
     for (const a of invite.authorization) ack.headers.add('Authorization', a);
     for (const a of invite.proxyAuthorization) ack.headers.add('Proxy-Authorization', a);
     if (this.productName !== undefined) ack.headers.add('User-Agent', this.productName);
-    const sent = this.resolve(dialog.nextHop, protocol).then((dest) => this.transports.sendRequest(ack, dest).then((s) => this.traced(ack, s)));
+    const sent = this.dialogDestination(dialog, protocol).then((dest) => this.transports.sendRequest(ack, dest).then((s) => this.traced(ack, s)));
     sent.catch(() => undefined);
     // 2xx retransmissions stop after 64×T1 at the UAS; keep the ACK a little longer
     const timer = this.clock.setTimeout(() => this.acks.delete(key), 2 * 64 * this.T1);
@@ -298,7 +306,7 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
         reject(new SipUserAgentError('SIP_UA_CLOSED', 'user agent is closed'));
         return;
       }
-      this.resolve(dialog.nextHop, protocol).then((dest) => {
+      this.dialogDestination(dialog, protocol).then((dest) => {
         try {
           this.layer.sendRequest(request, dest, {
             onResponse: (res) => (res.status < 200 ? onProvisional?.(res) : resolve(res)),
@@ -309,6 +317,24 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
         }
       }, fail);
     });
+  }
+
+  /** @internal */
+  responseSent(response: SipResponse): Promise<void> {
+    const p = this.responsesInFlight.get(response);
+    return p ? p.then(() => undefined, () => undefined) : Promise.resolve();
+  }
+
+  /** @internal */
+  noteFlow(dialog: SipDialog, protocol: SipTransportProtocol, remote: SipAddress): void {
+    if (protocol !== 'udp') this.flows.set(dialog, { protocol, remote: { address: remote.address, port: remote.port } });
+  }
+
+  /** Where an in-dialog request goes: the next hop, over the dialog's connection when it has none of its own. */
+  private async dialogDestination(dialog: SipDialog, protocol: SipTransportProtocol): Promise<SipDestination> {
+    const dest = await this.resolve(dialog.nextHop, protocol);
+    const flow = this.flows.get(dialog);
+    return flow ? this.transports.preferFlow(dest, flow) : dest;
   }
 
   /** @internal */
@@ -424,12 +450,14 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
         return;
       }
       if (tx instanceof InviteServerTx) this.inviteOwners.set(tx, owner);
+      // RFC 5626 §5.3 in spirit: the peer's latest connection is the one to answer and reach it on
+      if (isCall(owner)) this.noteFlow(owner.dialog, inbound.protocol, inbound.remote);
       owner.handleRequest(tx);
       return;
     }
     switch (req.method) {
       case 'INVITE': {
-        const inv = new SipIncomingInvite(this, tx as SipInviteServerTransaction, inbound.protocol);
+        const inv = new SipIncomingInvite(this, tx as SipInviteServerTransaction, inbound.protocol, inbound.remote);
         const st = inv.sessionTimerDecision;
         if (st.kind === 'reject') {
           respond(tx, createResponse(req, 422, undefined, { toTag: inv.localTag, headers: { 'Min-SE': String(st.minSE) } }));
@@ -550,7 +578,7 @@ function answerable(req: SipRequest): boolean {
   }
 }
 
-function isCall(o: SipDialogOwner): o is SipDialogOwner & { close(): void; active: boolean } {
+function isCall(o: SipDialogOwner): o is SipDialogOwner & { close(): void; active: boolean; dialog: SipDialog } {
   return typeof (o as { close?: unknown }).close === 'function' && 'active' in (o as object);
 }
 

@@ -46,6 +46,12 @@ export interface SipTransportManagerOptions {
   resolver?: SipHostResolver;
 }
 
+/** A connection a dialog runs over: the protocol and the peer's address of that connection. */
+export interface SipFlow {
+  readonly protocol: SipTransportProtocol;
+  readonly remote: SipAddress;
+}
+
 /** Events of {@link SipTransportManager}: every transport's messages, re-emitted. */
 export interface SipTransportManagerEvents {
   message: (inbound: SipInbound) => void;
@@ -149,6 +155,20 @@ export class SipTransportManager extends EventEmitter {
       }
     }
     return request.uri;
+  }
+
+  /**
+   * Connection reuse for requests inside a dialog (RFC 3261 §18, RFC 5923/5626 style): over TCP
+   * or TLS, a destination with no open connection of its own goes over `flow` — the connection
+   * the dialog was established or last refreshed on — while that is open. A peer whose Contact
+   * cannot be connected to (a UA that does not accept connections, one behind NAT) still gets
+   * our requests; a destination we already have a connection to keeps it.
+   */
+  preferFlow(destination: SipDestination, flow: SipFlow | undefined): SipDestination {
+    if (!flow || flow.protocol !== destination.protocol) return destination;
+    const t = this.transports.get(flow.protocol);
+    if (!t || !t.reliable || this.closed || t.hasFlow(destination) || !t.hasFlow(flow.remote)) return destination;
+    return { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port, serverName: destination.serverName, pinned: true };
   }
 
   private require(protocol: SipTransportProtocol): SipTransport {

@@ -81,6 +81,7 @@ export interface SipCallEvents {
   refer: (request: SipRequest) => void;
   /** A session refresh succeeded (sent or received); `interval` in seconds. */
   refreshed: (interval: number) => void;
+  /** The call ended; for a BYE from the peer, after our 200 to it has been sent. */
   ended: (end: SipCallEnd) => void;
 }
 
@@ -308,11 +309,14 @@ export class SipCall extends EventEmitter {
       return;
     }
     switch (req.method) {
-      case 'BYE':
-        respond(tx, createResponse(req, 200));
-        this.finish({ reason: 'remote-bye', request: req });
-        this.emit('bye', req);
+      case 'BYE': {
+        const ok = createResponse(req, 200);
+        respond(tx, ok);
+        // announced once our 200 is on the wire (or failed), so that whoever stops tracing the
+        // call on 'ended' still sees it: a TLS write completes a few ticks after a TCP one
+        this.finish({ reason: 'remote-bye', request: req }, this.core.responseSent(ok)).then(() => this.emit('bye', req), () => undefined);
         return;
+      }
       case 'INVITE':
         void this.handleReinvite(tx as SipInviteServerTransaction);
         return;
@@ -596,15 +600,23 @@ export class SipCall extends EventEmitter {
     if (!this.active) throw new SipUserAgentError('SIP_UA_STATE', 'the call has ended');
   }
 
-  private finish(end: SipCallEnd): void {
-    if (this.endInfo) return;
+  /** Ends the call at once; `announce` (if given) delays only the `ended` event and promise. */
+  private finish(end: SipCallEnd, announce?: Promise<void>): Promise<void> {
+    if (this.endInfo) return Promise.resolve();
     this.endInfo = end;
     this.timer.stop();
     this.clearPending();
     this.dialog.terminate();
     this.core.unregisterDialog(this.dialog.key, this);
-    this.resolveEnded(end);
-    this.emit('ended', end);
+    const emit = (): void => {
+      this.resolveEnded(end);
+      this.emit('ended', end);
+    };
+    if (!announce) {
+      emit();
+      return Promise.resolve();
+    }
+    return announce.then(emit);
   }
 
   /** Debug view without bodies. */

@@ -9,7 +9,7 @@ import type { SipDialog } from '../dialog';
 import type { SipHeaderInit, SipRequest, SipResponse } from '../message';
 import type { ResolvedSessionTimerConfig } from '../session-timer';
 import type { SipTransactionLayer } from '../transaction/layer';
-import type { SipDestination, SipTransportProtocol } from '../transport/types';
+import type { SipAddress, SipDestination, SipTransportProtocol } from '../transport/types';
 
 /** A message body with its type. The core never looks inside (SDP is the caller's business). */
 export interface SipBody {
@@ -76,6 +76,13 @@ export interface SipUaCore {
    * {@link SipUserAgentError} `SIP_UA_NO_RESPONSE` on timeout or transport failure.
    */
   sendInDialog(dialog: SipDialog, request: SipRequest, protocol: SipTransportProtocol, onProvisional?: (res: SipResponse) => void): Promise<SipResponse>;
+  /**
+   * Remembers the connection (`protocol`, peer address) a dialog runs over, so that its
+   * requests reuse it when the peer's Contact has no connection of its own. UDP is ignored.
+   */
+  noteFlow(dialog: SipDialog, protocol: SipTransportProtocol, remote: SipAddress): void;
+  /** Settles once `response` has been handed to the transport (sent or failed); at once if it is unknown. */
+  responseSent(response: SipResponse): Promise<void>;
   /** Files an established dialog so that in-dialog requests and stray 2xx find it. */
   registerDialog(key: string, owner: SipDialogOwner): void;
   unregisterDialog(key: string, owner: SipDialogOwner): void;

@@ -286,6 +286,12 @@ export class SipOutgoingInvite extends EventEmitter {
     this.finish(this.cancelSent && res.status === 487 ? { kind: 'cancelled', response: res } : { kind: 'rejected', response: res });
   }
 
+  /** The dialog runs over the connection the INVITE went out on (its responses came back on it). */
+  private noteFlow(dialog: SipDialog): void {
+    const flow = this.tx?.flowDestination;
+    if (flow) this.core.noteFlow(dialog, flow.protocol, flow);
+  }
+
   private onProvisional(res: SipResponse, req: SipRequest): void {
     let dialog: SipDialog | undefined;
     const tag = res.to?.tag;
@@ -295,6 +301,7 @@ export class SipOutgoingInvite extends EventEmitter {
       else {
         try {
           dialog = SipDialog.uac(req, res, { localContact: req.headers.get('contact'), overTls: this.protocol === 'tls' });
+          this.noteFlow(dialog);
         } catch {
           dialog = undefined; // a malformed early response still counts as ringing
         }
@@ -351,6 +358,7 @@ export class SipOutgoingInvite extends EventEmitter {
       return;
     }
     dialog.applyResponse(res, 'INVITE');
+    this.noteFlow(dialog);
     if (this.answeredTag !== undefined || this.cancelRequested || (this.outcome && this.outcome.kind !== 'answered')) {
       // a fork after the first 2xx, or a 2xx crossing our CANCEL: ACK it, then BYE it
       this.discarded.add(tag);

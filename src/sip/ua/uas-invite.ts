@@ -13,7 +13,7 @@ import type { SipNameAddr } from '../name-addr';
 import { negotiateUasSessionTimer, type SipSessionTimerDecision } from '../session-timer';
 import { newSipTag } from '../tags';
 import type { SipInviteServerTransaction, SipServerTransaction } from '../transaction/server';
-import type { SipTransportProtocol } from '../transport/types';
+import type { SipAddress, SipTransportProtocol } from '../transport/types';
 import { respond, SipCall, type SipOfferHandler } from './call';
 import { addExtraHeaders, allows, bodyOf, decorate, hasOptionTag, SipUserAgentError, type SipBody, type SipUaCore } from './core';
 
@@ -72,6 +72,8 @@ export class SipIncomingInvite extends EventEmitter {
   readonly localTag = newSipTag();
   /** The transport it arrived on. */
   readonly protocol: SipTransportProtocol;
+  /** The peer's address of the connection the INVITE came on: the dialog's requests reuse it. */
+  private readonly remote: SipAddress | undefined;
   /** The caller's offer, when the INVITE had a body. */
   readonly offer: SipBody | undefined;
   /** The call, once answered. */
@@ -86,8 +88,9 @@ export class SipIncomingInvite extends EventEmitter {
   private reliable: Reliable | undefined;
 
   /** @internal */
-  constructor(core: SipUaCore, tx: SipInviteServerTransaction, protocol: SipTransportProtocol) {
+  constructor(core: SipUaCore, tx: SipInviteServerTransaction, protocol: SipTransportProtocol, remote?: SipAddress) {
     super();
+    this.remote = remote;
     this.core = core;
     this.tx = tx;
     this.request = tx.request;
@@ -150,6 +153,7 @@ export class SipIncomingInvite extends EventEmitter {
     }
     if (dialogal && !this.early) {
       this.early = SipDialog.uas(this.request, this.localTag, { localContact: this.core.contact(this.protocol), overTls: this.protocol === 'tls' });
+      if (this.remote) this.core.noteFlow(this.early, this.protocol, this.remote);
       this.core.registerDialog(this.early.key, this);
     }
     respond(this.tx, res);
@@ -171,6 +175,7 @@ export class SipIncomingInvite extends EventEmitter {
     addExtraHeaders(res, options.headers);
     const dialog = this.early ?? SipDialog.uas(this.request, this.localTag, { localContact: contact, overTls: this.protocol === 'tls' });
     if (this.early) this.core.unregisterDialog(this.early.key, this);
+    if (this.remote) this.core.noteFlow(dialog, this.protocol, this.remote);
     dialog.confirm();
     this.stopReliable();
     this.current = 'answered';
