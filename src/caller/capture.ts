@@ -31,6 +31,18 @@ function reason(e: unknown): string {
 }
 
 /**
+ * Our end of a traced SIP message: the socket the trace names for UDP (an IP, even when the
+ * Contact advertises a host name). For TCP/TLS the transports report the listener for sends but
+ * the connection's own address for receipts, so `given` is kept for both: one connection stays
+ * one TCP stream in the capture.
+ */
+function flowLocal(ev: SipTraceEvent, given: PcapEndpoint): PcapEndpoint {
+  const l = ev.local;
+  if (!l || ev.protocol !== 'udp' || l.port === 0 || l.address === '0.0.0.0' || l.address === '::') return given;
+  return { address: l.address, port: l.port };
+}
+
+/**
  * Collects a call's packets into a pcap file via {@link PcapWriter}: the file appears only when
  * {@link finish} completes it, and a write failure discards it (never half a file). Capturing
  * never throws into the call: problems become {@link notes}.
@@ -66,16 +78,21 @@ export class CallCapture {
     return this.#notes;
   }
 
-  /** One SIP message from the user agent's trace; `local` is our SIP address for its transport. */
+  /**
+   * One SIP message from the user agent's trace: the bytes as sent when the trace has them
+   * (`raw`), else the message serialized again; our end is the trace's `local`, else `local`
+   * (our SIP address for the transport).
+   */
   sip(ev: SipTraceEvent, local: PcapEndpoint): void {
     if (this.#done || this.#failed) return;
-    let payload: Buffer;
+    let payload: Uint8Array;
     try {
-      payload = serializeMessage(ev.message);
+      payload = ev.raw ?? serializeMessage(ev.message);
     } catch (e) {
       this.#skip(e);
       return;
     }
+    local = flowLocal(ev, local);
     const remote = { address: ev.remote.address, port: ev.remote.port };
     const out = ev.direction === 'out';
     this.#write(ev.protocol === 'udp' ? 'udp' : 'tcp', out ? local : remote, out ? remote : local, payload);

@@ -28,7 +28,7 @@ import { SipTransactionLayer } from './transaction/layer';
 import type { SipInviteServerTransaction, SipServerTransaction } from './transaction/server';
 import type { SipTimerConfig } from './transaction/timers';
 import { generateSipBranch } from './branch';
-import { SipTransportManager, type SipFlow, type SipTransportManagerOptions } from './transport/manager';
+import { SipTransportManager, type SipFlow, type SipSentMessage, type SipTransportManagerOptions } from './transport/manager';
 import { sentByHost } from './transport/via-stamp';
 import { formatVia } from './via';
 import type { SipAddress, SipDestination, SipInbound, SipMalformedInbound, SipSent, SipTransportProtocol } from './transport/types';
@@ -74,6 +74,18 @@ export interface SipTraceEvent {
   readonly protocol: SipTransportProtocol;
   /** The peer's address. */
   readonly remote: { readonly address: string; readonly port: number };
+  /**
+   * Our address of the flow: the socket it left or arrived on, as the transport reports it
+   * (TCP/TLS: the listening address when listening, else the connection's local address).
+   * Always set by the user agent; optional for events built elsewhere (tests, replays).
+   */
+  readonly local?: { readonly address: string; readonly port: number };
+  /**
+   * The exact bytes sent (`out`), retransmissions included. Undefined for received messages:
+   * the transports hand up parsed messages only (a request's Via then also carries the
+   * `received`/`rport` we added), and for sends through transports that do not report bytes.
+   */
+  readonly raw?: Buffer;
   /** True for a retransmission of bytes sent before. */
   readonly retransmission: boolean;
 }
@@ -365,7 +377,7 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
   // ---- inbound routing ---------------------------------------------------------------------
 
   private readonly onMessage = (inbound: SipInbound): void => {
-    this.emit('trace', { direction: 'in', message: inbound.message, protocol: inbound.protocol, remote: inbound.remote, retransmission: false });
+    this.emit('trace', { direction: 'in', message: inbound.message, protocol: inbound.protocol, remote: inbound.remote, local: inbound.local, raw: undefined, retransmission: false } satisfies SipTraceEvent);
     const msg = inbound.message;
     // §8.1.3.3 / §8.2: semantically broken messages are refused (requests) or dropped (responses)
     // before they reach a transaction, except ACKs, which are never answered
@@ -521,14 +533,16 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
   }
 
   private traced<T extends SipSent>(message: SipRequest | SipResponse, sent: T): T {
-    this.emit('trace', { direction: 'out', message, protocol: sent.protocol, remote: sent.remote, retransmission: false });
+    const raw = (sent as Partial<SipSentMessage>).data;
+    const ev: SipTraceEvent = { direction: 'out', message, protocol: sent.protocol, remote: sent.remote, local: sent.local, raw, retransmission: false };
+    this.emit('trace', ev);
     const original = sent.retransmit.bind(sent);
     // retransmissions go into the trace too (the ladder must show them)
     return {
       ...sent,
       retransmit: () =>
         original().then(() => {
-          this.emit('trace', { direction: 'out', message, protocol: sent.protocol, remote: sent.remote, retransmission: true });
+          this.emit('trace', { ...ev, retransmission: true });
         }),
     };
   }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { TestAgent } from '../../src/agent';
 import { Caller } from '../../src/caller';
 import { RtpPortPool } from '../../src/rtp/port-pool';
+import { decodeFrame, readPcap } from '../unit/report/pcap-reader';
 
 jest.setTimeout(30_000);
 
@@ -37,7 +38,8 @@ async function agentHangsUp(transport: 'tls' | 'tcp', callerTls?: { ca?: string;
   const caller = new Caller({ transport, tls: callerTls, rtpPorts: { min: 36400, max: 36600 }, sipTimers: { T1: 100 } });
   try {
     const started = Date.now();
-    const r = await caller.call({ target: agent.uri, timeouts: { callMs: 8_000 } }).result;
+    const pcap = join(dir, `${transport}-${callerTls?.ca ? 'ca' : 'noverify'}.pcap`);
+    const r = await caller.call({ target: agent.uri, timeouts: { callMs: 8_000 }, pcap }).result;
     const took = Date.now() - started;
     expect(r.error).toBeNull();
     expect(r.outcome).toBe('completed');
@@ -50,6 +52,16 @@ async function agentHangsUp(transport: 'tls' | 'tcp', callerTls?: { ca?: string;
     expect(bye[0].remote).toBe(answer?.remote);
     expect(bye[0].local).toBe(answer?.local);
     expect(r.messages.some((m) => m.direction === 'sent' && m.firstLine.startsWith('SIP/2.0 200'))).toBe(true);
+    // the capture: SIP as TCP between the same two endpoints both ways (one stream), our
+    // INVITE byte for byte as sent
+    const sip = readPcap(readFileSync(pcap)).frames.map((f) => decodeFrame(f.data)).filter((d) => d.protocol === 6 && d.payload.length > 0);
+    const ends = new Set(sip.map((d) => [d.srcPort, d.dstPort].sort((x, y) => x - y).join('-')));
+    expect(ends.size).toBe(1);
+    const text = Buffer.concat(sip.map((d) => Buffer.from(d.payload))).toString('latin1');
+    const invite = r.messages.find((m) => m.direction === 'sent' && m.firstLine.startsWith('INVITE '))!;
+    expect(text.startsWith(invite.raw)).toBe(true);
+    expect(text).toMatch(/\r\nBYE sips?:/);
+    expect(text).toMatch(/SIP\/2\.0 200 OK\r\n(?:[^\r\n]+\r\n)*CSeq: \d+ BYE\r\n/);
     expect(agent.calls[0].invite.headers.get('via')).toMatch(transport === 'tls' ? /^SIP\/2\.0\/TLS / : /^SIP\/2\.0\/TCP /);
   } finally {
     await caller.close();

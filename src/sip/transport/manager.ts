@@ -46,6 +46,14 @@ export interface SipTransportManagerOptions {
   resolver?: SipHostResolver;
 }
 
+/**
+ * What the manager reports for a send: {@link SipSent} plus the exact bytes written (for traces).
+ * `data` is not enumerable, so it stays out of `util.inspect`, JSON and spreads.
+ */
+export interface SipSentMessage extends SipSent {
+  readonly data: Buffer;
+}
+
 /** A connection a dialog runs over: the protocol and the peer's address of that connection. */
 export interface SipFlow {
   readonly protocol: SipTransportProtocol;
@@ -183,7 +191,7 @@ export class SipTransportManager extends EventEmitter {
    * over `udpMaxBytes` goes over TCP unless the destination is pinned, falling back to UDP if
    * the TCP connection cannot be made (§18.1.1).
    */
-  async sendRequest(request: SipRequest, destination: SipDestination): Promise<SipSent> {
+  async sendRequest(request: SipRequest, destination: SipDestination): Promise<SipSentMessage> {
     if (!request.headers.has('Via')) request.headers.prepend('Via', `SIP/2.0/UDP 0.0.0.0;branch=${generateSipBranch()}`);
     const rport = this.options.rport !== false;
     const target: SipTransportTarget = { address: destination.address, port: destination.port, serverName: destination.serverName };
@@ -214,7 +222,7 @@ export class SipTransportManager extends EventEmitter {
    * connection while it is open, else to Via `received` (or sent-by host) at `rport` (UDP)
    * or the sent-by port.
    */
-  async sendResponse(response: SipResponse, inbound?: SipInbound): Promise<SipSent> {
+  async sendResponse(response: SipResponse, inbound?: SipInbound): Promise<SipSentMessage> {
     let via: SipVia | undefined;
     try {
       via = response.topVia;
@@ -243,8 +251,8 @@ export class SipTransportManager extends EventEmitter {
     return this.sent(t, target, data);
   }
 
-  private sent(t: SipTransport, remote: SipTransportTarget, data: Buffer): SipSent {
-    return {
+  private sent(t: SipTransport, remote: SipTransportTarget, data: Buffer): SipSentMessage {
+    const sent = {
       protocol: t.protocol,
       reliable: t.reliable,
       local: t.local,
@@ -252,6 +260,8 @@ export class SipTransportManager extends EventEmitter {
       size: data.length,
       retransmit: () => t.send(data, remote),
     };
+    // not enumerable: the bytes may carry Authorization, and SipSent objects end up in inspect/JSON
+    return Object.defineProperty(sent, 'data', { value: data, enumerable: false }) as SipSentMessage;
   }
 
   /** Closes every transport (sockets, connections, timers). Idempotent. */
