@@ -97,6 +97,23 @@ export function shardedSignallingRun(opts: { target: string; plan: LoadPlan; wor
   return runShardedLoad({ target: opts.target, plan: opts.plan, workers: opts.workers, starterModule: STARTER_MODULE, ...(WORKER_FILE ? { workerFile: WORKER_FILE } : {}), template, resultsPath: opts.resultsPath, onSample: opts.onSample });
 }
 
+/**
+ * A media load run on `workers` threads (one Caller, pacer and RTP range each): every call plays
+ * `wav` for `holdMs`. Pacing statistics stay in the workers, so only loss and CPU are known.
+ */
+export function shardedMediaRun(opts: { target: string; plan: LoadPlan; workers: number; holdMs: number; wav: string; evaluate: boolean; resultsPath: string }): Promise<LoadSummary> {
+  const template: LoadCallTemplate = {
+    target: opts.target,
+    transport: 'udp',
+    runId: `bench-${process.pid}`,
+    play: opts.wav,
+    durationMs: opts.holdMs,
+    codecs: ['PCMU'],
+    ...(opts.evaluate ? {} : { evaluate: false }),
+  };
+  return runShardedLoad({ target: opts.target, plan: opts.plan, workers: opts.workers, starterModule: STARTER_MODULE, ...(WORKER_FILE ? { workerFile: WORKER_FILE } : {}), template, resultsPath: opts.resultsPath });
+}
+
 /** Starts bench/load/agent-child.ts (TestAgent, echo) in its own process. */
 export async function startAgentChild(): Promise<{ uri: string; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'agent-child.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
