@@ -307,6 +307,18 @@ export interface RtpDtmfSendOptions {
 // far longer than any burst (catch-up frames, DTMF end packets) a tick can produce.
 const SEND_RING = 16;
 const MAX_PACKET = 1500;
+
+/**
+ * Bytes of one send buffer. G.711 packs one byte per sample (a frame's payload is exactly
+ * `samplesPerFrame` bytes; a DTMF event's 4 bytes fit too): 16 × 172 bytes per session instead of
+ * 16 × 1500 — it matters with hundreds of calls in one process. Other codecs get a full MTU.
+ */
+function sendSlotBytes(codec: Codec): number {
+  const name = codec.name.toUpperCase();
+  if (name === 'PCMU' || name === 'PCMA') return RTP_HEADER_LENGTH + Math.max(codec.samplesPerFrame, 16);
+  return MAX_PACKET;
+}
+
 // Packets from a new SSRC, with none from the current one in between, before we follow it.
 const SSRC_SWITCH_PACKETS = 10;
 
@@ -534,8 +546,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.initialTimestamp = randomUint32();
     this.sequence = randomUint32() & 0xffff;
     this.header = { marker: false, payloadType: codec.payloadType, sequenceNumber: 0, timestamp: 0, ssrc: this.ssrc };
+    // one allocation for the whole ring, each slot only as large as this codec's packets need
+    const slot = sendSlotBytes(codec);
+    const arena = Buffer.alloc(SEND_RING * slot);
     for (let i = 0; i < SEND_RING; i++) {
-      const b = Buffer.alloc(MAX_PACKET);
+      const b = arena.subarray(i * slot, (i + 1) * slot);
       this.ring.push(b);
       this.ringPayload.push(b.subarray(RTP_HEADER_LENGTH));
     }
