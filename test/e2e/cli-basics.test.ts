@@ -10,31 +10,8 @@ import { TestAgent } from '../../src/agent';
 import { MediaLeg } from '../../src/call-media';
 import { SipUserAgent } from '../../src/sip/user-agent';
 
-const LAUNCHER = join(__dirname, '../../src/cli/launcher.cjs');
+import { LAUNCHER, runCli } from '../helpers/cli-process';
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LAUNCHER, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI timed out: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 let dir: string;
 let agent: TestAgent | undefined;

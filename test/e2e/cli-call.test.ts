@@ -2,32 +2,14 @@
  * `sipprobe call` and `sipprobe demo` as processes (launcher → tsx → src, no build) against a
  * TestAgent on loopback: JSON-only stdout, exit statuses, the demo's recording.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWavFile } from '../../src/audio';
 import { TestAgent } from '../../src/agent';
 
-const LAUNCHER = join(__dirname, '../../src/cli/launcher.cjs');
+import { runCli } from '../helpers/cli-process';
 
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LAUNCHER, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI timed out: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 let dir: string;
 let agent: TestAgent | undefined;

@@ -3,7 +3,6 @@
  * against a TestAgent: the saved result renders again with the call's ladder; the pcap and the
  * JUnit file are there; a failing threshold is exit 1 with its reason.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,25 +10,8 @@ import { TestAgent } from '../../src/agent';
 import type { CallResult } from '../../src/caller/result';
 import { readPcap } from '../unit/report/pcap-reader';
 
-const LAUNCHER = join(__dirname, '../../src/cli/launcher.cjs');
+import { runCli } from '../helpers/cli-process';
 
-function runCli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI timed out: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const count = (text: string, re: RegExp): number => (text.match(re) ?? []).length;
 
