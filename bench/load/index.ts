@@ -36,9 +36,10 @@ const list = (name: string, dflt: number[]): number[] => {
   const v = process.env[name];
   return v ? v.split(',').map((s) => Number(s.trim())).filter((n) => Number.isFinite(n) && n > 0) : dflt;
 };
-const num = (name: string, dflt: number): number => {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : dflt;
+const num = (name: string, dflt: number, min = 1): number => {
+  const text = process.env[name];
+  const v = Number(text);
+  return text !== undefined && text.trim() !== '' && Number.isFinite(v) && v >= min ? v : dflt;
 };
 const SKIP = new Set((process.env.LOAD_BENCH_SKIP ?? '').split(',').map((s) => s.trim()));
 const RATES = list('LOAD_BENCH_RATES', QUICK ? [500, 1000, 2000] : [250, 500, 1000, 1500, 2000, 2500]);
@@ -48,7 +49,7 @@ const MEDIA_SECONDS = num('LOAD_BENCH_MEDIA_SECONDS', QUICK ? 4 : 10);
 const WORKERS = list('LOAD_BENCH_WORKERS', [1, 2]);
 const EVALUATE = process.env.LOAD_BENCH_EVALUATE === '1';
 /** Worker threads for an extra media row when one event loop is not clean (0 = none). */
-const MEDIA_WORKERS = num('LOAD_BENCH_MEDIA_WORKERS', 2);
+const MEDIA_WORKERS = num('LOAD_BENCH_MEDIA_WORKERS', 2, 0);
 const load1 = (): string => loadavg()[0].toFixed(2);
 
 const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-');

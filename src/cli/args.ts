@@ -50,6 +50,10 @@ export interface LoadCommandOptions extends CallCommandOptions {
   results?: string;
   /** Worker threads, each with its own Caller. */
   workers?: number;
+  /** `--no-media`: signalling only (SDP offer/answer, no RTP), for call-rate tests. */
+  media?: boolean;
+  /** `--no-evaluate`: no per-call audio evaluation (no turn metrics or MOS, less memory per call). */
+  evaluate?: boolean;
 }
 
 export interface AgentCommandOptions {
@@ -151,6 +155,8 @@ const LOAD_OPTIONS = {
   ramp: { type: 'string' },
   results: { type: 'string' },
   workers: { type: 'string' },
+  'no-media': { type: 'boolean' },
+  'no-evaluate': { type: 'boolean' },
 } as const;
 
 const AGENT_OPTIONS = {
@@ -258,6 +264,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
           rampMs: optDuration(values.ramp, '--ramp'),
           results: values.results,
           workers: parseNumber(values.workers, '--workers', { integer: true, min: 1, max: 64 }),
+          ...(values['no-media'] ? { media: false } : {}),
+          ...(values['no-evaluate'] ? { evaluate: false } : {}),
         },
       };
     }

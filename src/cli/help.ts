@@ -13,6 +13,7 @@ usage:
                  [--play greeting.wav] [--record DIR] [--ring-delay 2s] [--hangup-after 30s] [--reject 486] [--echo]
   sipprobe demo [--record out.wav] [--json out.json|-] [--report out.html]
   sipprobe load <sip-uri> --calls N [--concurrency C] [--rate R/s] [--ramp 5s] [--workers W]
+                          [--no-media] [--no-evaluate]
                           [--results calls.jsonl] [--json aggregate.json|-] [--junit out.xml] [call options]
   sipprobe report result.json [--html out.html] [--junit out.xml]
   sipprobe help | version

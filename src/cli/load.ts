@@ -26,11 +26,11 @@ export interface LoadCommandRunOptions extends LoadCommandOptions {
   /** Worker threads, one Caller each (default 1: everything on this event loop). */
   workers?: number;
   /**
-   * False: signalling only (SDP offer/answer, no RTP; every result says `MEDIA_OFF`), for
-   * call-rate tests. Not with --play, --record or --dtmf. Default true.
+   * False (`--no-media`): signalling only (SDP offer/answer, no RTP; every result says
+   * `MEDIA_OFF`), for call-rate tests. Not with --play, --record or --dtmf. Default true.
    */
   media?: boolean;
-  /** False: no per-call evaluation (no audio kept in memory, no turn metrics/MOS). Default true. */
+  /** False (`--no-evaluate`): no per-call evaluation (no audio kept in memory, no turn metrics/MOS). Default true. */
   evaluate?: boolean;
 }
 

@@ -61,6 +61,15 @@ describe('parseCli', () => {
     });
   });
 
+  it('parses --no-media and --no-evaluate for load, and leaves media on by default', () => {
+    const off = parseCli(['load', 'sip:a@127.0.0.1', '--calls', '5', '--no-media', '--no-evaluate'], {});
+    expect(off).toMatchObject({ command: 'load', options: { media: false, evaluate: false } });
+    const on = parseCli(['load', 'sip:a@127.0.0.1', '--calls', '5'], {});
+    expect(on.command === 'load' && 'media' in on.options).toBe(false);
+    expect(on.command === 'load' && 'evaluate' in on.options).toBe(false);
+    expect(() => parseCli(['call', 'sip:a@127.0.0.1', '--no-media'], {})).toThrow(UsageError);
+  });
+
   it.each([
     [['frobnicate']],
     [['call']],

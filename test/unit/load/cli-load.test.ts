@@ -104,17 +104,17 @@ describe('runLoadCommand', () => {
     }
   });
 
-  it('media: false / evaluate: false reach every call; media: false with --play is refused before any call', async () => {
+  it('--no-media / --no-evaluate reach every call; --no-media with --play is refused before any call', async () => {
     const log: CallOptions[] = [];
     const code = await runLoadCommand(
-      { ...load(['--calls', '4', '--json', '-']), results: join(dir, 'r.jsonl'), media: false, evaluate: false },
+      { ...load(['--calls', '4', '--json', '-', '--no-media', '--no-evaluate']), results: join(dir, 'r.jsonl') },
       { stdout: new Capture() as never, stderr: new Capture() as never, cwd: dir, createCaller: fakeCaller(log) },
     );
     expect(code).toBe(1); // the fake makes call 4 busy
     expect(log.map((o) => [o.media, o.evaluate])).toEqual(Array(4).fill([false, false]));
     writeFileSync(join(dir, 'p.wav'), '');
     await expect(
-      runLoadCommand({ ...load(['--calls', '1', '--play', 'p.wav']), media: false }, { stdout: new Capture() as never, stderr: new Capture() as never, cwd: dir, createCaller: fakeCaller(log) }),
+      runLoadCommand(load(['--calls', '1', '--play', 'p.wav', '--no-media']), { stdout: new Capture() as never, stderr: new Capture() as never, cwd: dir, createCaller: fakeCaller(log) }),
     ).rejects.toBeInstanceOf(UsageError);
     expect(log).toHaveLength(4);
   });
