@@ -6,7 +6,7 @@ import { assertHeaderSafe } from './auth-params';
 import { formatChallenge } from './challenge';
 import { DigestCredentials, parseAuthorization } from './credentials';
 import { DigestInvalidInputError, DigestParseError } from './errors';
-import { issueNonce, nonceIssuedAt } from './nonce';
+import { issuedNoLaterThan, issueNonce, nonceStamp, type NonceStamp } from './nonce';
 import { computeDigestHa1, computeDigestResponse, computeDigestUserhash, DigestBody, DigestQop } from './response';
 import { Clock, systemClock } from '../clock';
 import { randomHex } from '../random';
@@ -149,10 +149,10 @@ export class DigestServer {
   readonly #clock: Pick<Clock, 'now'>;
   readonly #uriMatches: (a: string, b: string) => boolean;
   readonly #maxTracked: number;
-  /** nonce → { issuedAt, highest nc accepted }. */
-  readonly #seen = new Map<string, { issuedAt: number; nc: number }>();
-  /** Nonces issued at or before this time and no longer tracked are treated as stale. */
-  #staleBefore = -1;
+  /** nonce → { its stamp, highest nc accepted }. */
+  readonly #seen = new Map<string, { stamp: NonceStamp; nc: number }>();
+  /** Nonces issued no later than this one and no longer tracked are treated as stale. */
+  #staleBefore: NonceStamp = { issuedAt: -1, seq: 0 };
 
   constructor(options: DigestServerOptions) {
     assertHeaderSafe('realm', options.realm);
@@ -236,9 +236,9 @@ export class DigestServer {
     if (this.#opaque !== undefined && (creds.opaque === undefined || !safeEqual(creds.opaque, this.#opaque))) {
       return fail('opaque-mismatch', 'opaque not echoed', tag);
     }
-    const issuedAt = nonceIssuedAt(this.#secret, this.realm, creds.nonce);
+    const stamp = nonceStamp(this.#secret, this.realm, creds.nonce);
     const now = this.#clock.now();
-    if (issuedAt === undefined || issuedAt > now + 1) return fail('invalid-nonce', 'nonce was not issued by this server', tag);
+    if (stamp === undefined || stamp.issuedAt > now + 1) return fail('invalid-nonce', 'nonce was not issued by this server', tag);
     if (!this.#uriMatches(creds.uri, request.uri)) return fail('uri-mismatch', 'uri does not match the Request-URI', tag);
 
     const user = this.#findUser(creds, algorithm);
@@ -269,11 +269,11 @@ export class DigestServer {
 
     // Only now, with a correct digest, is the nonce's age or count worth reporting (RFC 7616 §3.3 stale).
     const tracked = this.#seen.get(creds.nonce);
-    if (now - issuedAt > this.#ttl || (!tracked && issuedAt <= this.#staleBefore)) return fail('stale', 'nonce expired', who);
+    if (now - stamp.issuedAt > this.#ttl || (!tracked && issuedNoLaterThan(stamp, this.#staleBefore))) return fail('stale', 'nonce expired', who);
     const nc = creds.nc !== undefined ? parseInt(creds.nc, 16) : undefined;
     if (nc !== undefined) {
       if (tracked && nc <= tracked.nc) return fail('nc-replay', `nc ${creds.nc} already used with this nonce`, who);
-      this.#track(creds.nonce, issuedAt, nc, now);
+      this.#track(creds.nonce, stamp, nc, now);
     }
     return { ok: true, username: user.name, realm: this.realm, algorithm, ...(qop ? { qop } : {}), ...(nc !== undefined ? { nc } : {}) };
   }
@@ -291,15 +291,16 @@ export class DigestServer {
     return undefined;
   }
 
-  #track(nonce: string, issuedAt: number, nc: number, now: number): void {
+  #track(nonce: string, stamp: NonceStamp, nc: number, now: number): void {
     const seen = this.#seen;
     seen.delete(nonce);
-    seen.set(nonce, { issuedAt, nc });
+    seen.set(nonce, { stamp, nc });
     // Entries are in last-use order: drop expired ones from the front, then enforce the cap.
     for (const [k, v] of seen) {
-      if (now - v.issuedAt <= this.#ttl && seen.size <= this.#maxTracked) break;
+      const live = now - v.stamp.issuedAt <= this.#ttl;
+      if (live && seen.size <= this.#maxTracked) break;
       seen.delete(k);
-      if (now - v.issuedAt <= this.#ttl) this.#staleBefore = Math.max(this.#staleBefore, v.issuedAt);
+      if (live && !issuedNoLaterThan(v.stamp, this.#staleBefore)) this.#staleBefore = v.stamp;
     }
   }
 

@@ -177,7 +177,8 @@ describe('server verdicts', () => {
   });
 
   it('bounded nonce tracking: an evicted nonce is treated as stale, never replayable', () => {
-    const s = server({ maxTrackedNonces: 2 });
+    // every nonce in the same millisecond (what a fast machine does): issue order must still tell them apart
+    const s = server({ maxTrackedNonces: 2, clock: new FakeClock(5) });
     const c = alice();
     const first = c.respond({ www: s.challenge().values }, INVITE)[0].value;
     expect(s.verify(first, INVITE).ok).toBe(true);
