@@ -28,6 +28,7 @@ import type { CallAuth, CallerOptions, CallOptions, CallScriptStep } from './opt
 import { classifyFinalStatus, END_REASONS } from './outcome';
 import { inviteWarnings, prepareInvite } from './invite';
 import type { CallOutcome, CallResult, EndedBy, LadderMessage, NegotiatedCodecInfo, RtpSummary, TimelineEvent } from './result';
+import { buildCallResult, emptyCallTimings } from './result-shell';
 import { CallerError } from './errors';
 
 /** What a Call needs from its Caller. @internal */
@@ -142,19 +143,7 @@ export class Call extends EventEmitter<CallEvents> {
     const ids = this.#headerSet.ids;
     this.ids = { runId: ids.runId, scenarioId: ids.scenarioId, resultId: ids.resultId, generated: [...ids.generated] };
     this.headersSent = this.#headerSet.headers.map((h) => ({ name: h.name, value: h.value }));
-    this.#timings = {
-      startedAt: new Date().toISOString(),
-      firstProvisionalMs: null,
-      ringingMs: null,
-      earlyMediaMs: null,
-      answerMs: null,
-      ackMs: null,
-      first18xMs: null,
-      firstRtpSentMs: null,
-      firstRtpReceivedMs: null,
-      endMs: null,
-      talkDurationMs: 0,
-    };
+    this.#timings = emptyCallTimings();
     this.result = new Promise((r) => (this.#resolve = r));
     void this.#run();
   }
@@ -655,8 +644,7 @@ export class Call extends EventEmitter<CallEvents> {
     const codec: NegotiatedCodecInfo | null = n
       ? { name: n.codec, payloadType: n.payloadType, clockRate: n.clockRate, channels: n.channels, ptimeMs: n.ptime, dtmfPayloadType: n.dtmfPayloadType ?? null }
       : null;
-    const result: CallResult = {
-      schemaVersion: 1,
+    const result = buildCallResult({
       outcome: f.outcome,
       endReason: f.endReason,
       endedBy: f.endedBy,
@@ -673,11 +661,7 @@ export class Call extends EventEmitter<CallEvents> {
       timeline: this.#timeline,
       warnings: this.#warnings,
       error: f.error,
-      metrics: null,
-      rtpQuality: null,
-      transcript: null,
-      scriptedWer: null,
-    };
+    });
     // evaluation: milestones, metrics, RTP quality, transcript (src/caller/evaluate.ts); never throws
     await evaluateCall(result, { audio: this.#evalAudio, stats: leg?.stats() ?? null, options: this.#options });
     this.#finished = true;

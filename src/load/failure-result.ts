@@ -1,3 +1,4 @@
+import { buildCallResult } from '../caller/result-shell';
 import type { CallResult } from '../caller/result';
 import { uuidV4 } from '../random';
 
@@ -8,40 +9,13 @@ import { uuidV4 } from '../random';
 export function startFailureResult(target: string, transport: CallResult['transport'], error: unknown): CallResult {
   const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'LOAD_START_FAILED';
   const message = error instanceof Error ? error.message : String(error);
-  const resultId = uuidV4();
-  return {
-    schemaVersion: 1,
+  return buildCallResult({
     outcome: 'error',
     endReason: 'call failed to start',
     endedBy: 'error',
     target,
     transport,
-    ids: { runId: '', scenarioId: '', resultId, generated: ['resultId'] },
-    sip: { callId: '', finalStatus: null, finalReason: null, headersSent: [] },
-    codec: null,
-    timings: {
-      startedAt: new Date().toISOString(),
-      firstProvisionalMs: null,
-      ringingMs: null,
-      earlyMediaMs: null,
-      answerMs: null,
-      ackMs: null,
-      first18xMs: null,
-      firstRtpSentMs: null,
-      firstRtpReceivedMs: null,
-      endMs: null,
-      talkDurationMs: 0,
-    },
-    rtp: null,
-    audio: null,
-    dtmfReceived: [],
-    messages: [],
-    timeline: [],
-    warnings: [],
+    ids: { runId: '', scenarioId: '', resultId: uuidV4(), generated: ['resultId'] },
     error: { code, message },
-    metrics: null,
-    rtpQuality: null,
-    transcript: null,
-    scriptedWer: null,
-  };
+  });
 }
