@@ -9,12 +9,11 @@ import type { CallResult } from '../caller/result';
 import type { TestHeaderSet, TestProfile } from '../headers';
 import { PocketsphinxTranscriber, TranscriberError } from '../metrics';
 import { judgeCall, renderSummary, type JUnitThresholds } from '../report';
-import { isSipUri, parseUri } from '../sip';
 import type { CallCommandOptions } from './args';
 import { writeArtefacts, type ArtefactTargets } from './artefacts';
 import { CliInputError } from './input-error';
 import { EXIT_COMPLETED, EXIT_NOT_COMPLETED, type CliIo } from './io';
-import { checkInputFile, checkOutputPath, prepareTestHeaders, readProfileFile } from './prepare';
+import { checkCodecNames, checkInputFile, checkOutputPath, checkTargetUri, prepareTestHeaders, readProfileFile } from './prepare';
 import { safeCliText } from './text';
 
 const OUTCOMES = ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth-failed', 'unreachable', 'error'];
@@ -31,13 +30,8 @@ export interface PreparedCall {
 
 /** Checks a call's inputs without any network activity. @throws CliInputError */
 export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'> & Partial<Pick<CliIo, 'env'>>): PreparedCall {
-  let ok = false;
-  try {
-    ok = isSipUri(parseUri(o.target));
-  } catch {
-    ok = false;
-  }
-  if (!ok || /[\s\0]/.test(o.target)) throw new CliInputError(`not a SIP URI: ${JSON.stringify(o.target.slice(0, 200))} (expected e.g. sip:agent@host:5060)`);
+  checkTargetUri(o.target);
+  checkCodecNames(o.codecs);
   const profile: TestProfile | undefined = o.profilePath ? readProfileFile(resolve(io.cwd, o.profilePath)) : undefined;
   const headers = prepareTestHeaders(o, profile);
   if (o.password !== undefined && o.username === undefined) throw new CliInputError('a password (-p or SIPPROBE_PASSWORD) needs a user name (-u)');

@@ -15,6 +15,7 @@ import { uuidV4 } from '../random';
 import { toJUnit } from '../report/junit';
 import { SipprobeError } from '../errors';
 import { UsageError, type LoadCommandOptions } from './args';
+import { checkCodecNames, checkInputFile, checkTargetUri } from './prepare';
 
 /** `sipprobe load` options: the parsed flags plus where the per-call JSON lines go. */
 export interface LoadCommandRunOptions extends LoadCommandOptions {
@@ -86,8 +87,9 @@ function resultsPathFor(o: LoadCommandRunOptions, cwd: string, runId: string): s
 }
 
 /**
- * Checks the options and builds what every call shares. Throws {@link UsageError} (exit 2)
- * before anything is sent: bad headers/profile, options that make no sense for many calls.
+ * Checks the options and builds what every call shares. Throws {@link UsageError} or
+ * `CliInputError` (both exit 2) before anything is sent: bad target, codecs, headers, profile or
+ * WAV, options that make no sense for many calls.
  */
 function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTemplate; runId: string; expect: CallOutcome } {
   for (const [flag, v] of [['--report', o.report], ['--pcap', o.pcap], ['--transcribe', o.transcribe]] as const) {
@@ -98,6 +100,9 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
   if (o.media === false && (o.play !== undefined || o.record !== undefined || o.dtmf !== undefined)) {
     throw new UsageError('load: without media there is nothing to play, record or send as DTMF');
   }
+  checkTargetUri(o.target);
+  checkCodecNames(o.codecs);
+  const play = checkInputFile(o.play === undefined ? undefined : resolve(cwd, o.play), '--play');
   const expect = (o.expect ?? 'completed') as CallOutcome;
   if (!OUTCOMES.includes(expect)) throw new UsageError(`--expect: one of ${OUTCOMES.join(', ')}`);
   const profile = o.profilePath ? readProfile(resolve(cwd, o.profilePath)) : undefined;
@@ -130,7 +135,7 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
       profile,
       headers,
       codecs: o.codecs,
-      play: o.play ? resolve(cwd, o.play) : undefined,
+      play,
       recordDir: o.record ? resolve(cwd, o.record) : undefined,
       durationMs: o.durationMs,
       ringTimeoutMs: o.ringTimeoutMs,

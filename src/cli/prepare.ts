@@ -6,6 +6,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { buildTestHeaders, TestHeaderError, type TestHeaderSet, type TestProfile } from '../headers';
+import { isOpusAvailable } from '../rtp/codecs/opus';
+import { isCodecSupported, supportedCodecNames } from '../rtp/codecs/registry';
+import { isSipUri, parseUri } from '../sip';
 import type { CallCommandOptions } from './args';
 import { CliInputError } from './input-error';
 
@@ -59,4 +62,27 @@ export function checkOutputPath(path: string | undefined, flag: string): string 
   const dir = dirname(p);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliInputError(`${flag} ${path}: directory ${dir} does not exist`);
   return p;
+}
+
+/** Checks the target: a sip:/sips: URI without whitespace and without a password in it. */
+export function checkTargetUri(target: string): void {
+  let uri;
+  try {
+    uri = parseUri(target);
+  } catch {
+    uri = undefined;
+  }
+  if (!uri || !isSipUri(uri) || /[\s\0]/.test(target)) {
+    throw new CliInputError(`not a SIP URI: ${JSON.stringify(target.slice(0, 200))} (expected e.g. sip:agent@host:5060)`);
+  }
+  // RFC 3261 §19.1.1: a password in a URI is NOT RECOMMENDED; it would land in every result and report.
+  if (uri.password !== undefined) throw new CliInputError('the target URI holds a password: give the user with -u and the password with -p or SIPPROBE_PASSWORD');
+}
+
+/** Checks `--codecs`: every name known, and Opus only when its optional dependency loads. */
+export function checkCodecNames(codecs: readonly string[] | undefined): void {
+  for (const name of codecs ?? []) {
+    if (!isCodecSupported(name)) throw new CliInputError(`--codecs: unknown codec ${JSON.stringify(name.slice(0, 40))} (known: ${supportedCodecNames().join(', ')})`);
+    if (name.toLowerCase() === 'opus' && !isOpusAvailable()) throw new CliInputError('--codecs: opus needs the optional dependency opusscript (npm install opusscript)');
+  }
 }

@@ -41,6 +41,21 @@ describe('runCli', () => {
     expect(x.err).not.toContain('evil');
   });
 
+  it.each([
+    [['call', 'sip:agent@127.0.0.1:5080', '--codecs', 'foo,pcmu'], /unknown codec "foo"/],
+    [['call', 'sip:alice:s3cret@127.0.0.1:5080'], /holds a password/],
+    [['load', 'not-a-uri', '--calls', '1'], /not a SIP URI/],
+    [['load', 'sip:agent@127.0.0.1:5080', '--calls', '1', '--codecs', 'g729'], /unknown codec "g729"/],
+    [['load', 'sip:agent@127.0.0.1:5080', '--calls', '1', '--play', '/nonexistent/q.wav'], /--play .*no such file/],
+    [['load', 'sip:bob:pw@127.0.0.1:5080', '--calls', '1'], /holds a password/],
+  ])('input errors are exit 2 before any call: %j', async (argv, why) => {
+    const x = io();
+    expect(await runCli(argv, x)).toBe(2);
+    expect(x.err).toMatch(why);
+    expect(x.err).not.toContain('s3cret');
+    expect(x.out).toBe('');
+  });
+
   it('report renders a saved result to HTML and JUnit', async () => {
     const x = io();
     const html = join(dir, 'r.html');
