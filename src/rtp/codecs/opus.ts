@@ -137,14 +137,30 @@ export function loadOpusWasm(req?: RequireFn): OpusWasmModule {
   return mod;
 }
 
-/** True when opusscript can be loaded, i.e. {@link OpusCodec} can be created. */
+let warmed = false;
+
+/**
+ * True when opusscript can be loaded, i.e. {@link OpusCodec} can be created. The first positive
+ * answer also runs one throwaway encode and decode: V8 compiles WASM functions on first call,
+ * which took 20–60 ms here, and that stall belongs before the INVITE (where the offer asks this),
+ * not in the first frames of a call.
+ */
 export function isOpusAvailable(): boolean {
   try {
     loadOpusWasm();
-    return true;
   } catch {
     return false;
   }
+  if (!warmed) {
+    warmed = true;
+    const codec = new OpusCodec({});
+    try {
+      codec.decode(codec.encode(new Int16Array(codec.samplesPerFrame)));
+    } finally {
+      codec.close();
+    }
+  }
+  return true;
 }
 
 /**
