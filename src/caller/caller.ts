@@ -2,6 +2,7 @@
  * `Caller`: owns one SIP user agent (one socket/listener for the chosen transport), an RTP port
  * pool and the RTP pacer, and places any number of concurrent test calls.
  */
+import { inspect } from 'node:util';
 import { systemClock, type Clock } from '../clock';
 import { Pacer, sharedPacer } from '../rtp/pacer';
 import { RtpPortPool } from '../rtp/port-pool';
@@ -126,5 +127,10 @@ export class Caller {
   /** Debug view. */
   toJSON(): Record<string, unknown> {
     return { transport: this.options.transport ?? 'udp', activeCalls: this.calls.size };
+  }
+
+  /** The debug view for `util.inspect` too: the options hold TLS keys (and per-call credentials pass through). */
+  [inspect.custom](): string {
+    return `Caller ${JSON.stringify(this.toJSON())}`;
   }
 }

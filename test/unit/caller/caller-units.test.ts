@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { classifyFinalStatus, redactSipCredentials, renderInvite } from '../../../src/caller';
+import { Caller, classifyFinalStatus, redactSipCredentials, renderInvite } from '../../../src/caller';
 import { HeaderInjectionError } from '../../../src/headers';
 import { parseMessage } from '../../../src/sip/parser';
 import type { SipRequest } from '../../../src/sip/message';
@@ -98,5 +98,18 @@ describe('renderInvite (pure)', () => {
     const opts = { target, auth: { username: 'u', password: 'pw-zzz-123' } };
     const r = renderInvite(opts);
     expect(r.text + inspect(r, { depth: 10 })).not.toContain('pw-zzz-123');
+  });
+});
+
+describe('Caller in util.inspect', () => {
+  it('shows no TLS key material (the options hold it)', async () => {
+    const caller = new Caller({ transport: 'tls', tls: { key: '-----BEGIN PRIVATE KEY-----\nS3CRETKEYMATERIAL\n', cert: 'CERT' } });
+    try {
+      const shown = inspect(caller, { depth: 20, showHidden: true });
+      expect(shown).toContain('"transport":"tls"');
+      expect(shown).not.toContain('S3CRETKEYMATERIAL');
+    } finally {
+      await caller.close();
+    }
   });
 });
