@@ -6,6 +6,12 @@
  * back in order, duplicates dropped, packets whose frame has already been played counted as late
  * and discarded, and a missing frame at play time is reported as concealed (the caller plays
  * silence).
+ *
+ * Memory: payload room is per slot and grows with what arrives (never a packet dropped for want of
+ * room): sized from a hint (the negotiated codec's frame) or from the first packet, and enlarged
+ * for all slots at once when a longer payload comes (a peer sending 60 ms packets, a large Opus
+ * frame), up to `maxPayloadBytes`. With hundreds of calls in one process, 16 slots of an MTU each
+ * (24 kB a stream) would be most of a call's memory; 16 G.711 frames are 2.5 kB.
  */
 import { SipprobeError } from '../errors';
 
@@ -29,6 +35,12 @@ export interface JitterBufferOptions {
   readonly timestampStep: number;
   /** Largest payload kept; longer ones are refused. Default 1500. */
   readonly maxPayloadBytes?: number;
+  /**
+   * Payload room per slot to start with, e.g. one frame of the negotiated codec (160 for G.711 at
+   * 20 ms). Longer payloads (up to `maxPayloadBytes`) make the buffer grow; they are never
+   * refused for it. Default: sized on the first packet.
+   */
+  readonly slotBytes?: number;
   /**
    * Consecutive concealed frames with nothing buffered after which the buffer goes idle (the far
    * end stopped sending or suppresses silence); the next packet starts a new talkspurt with the
@@ -95,6 +107,8 @@ export interface JitterBufferStats {
 
 // Frame numbers can be negative (a packet overtaken during pre-roll), so empty is -∞, not -1.
 const EMPTY = -Infinity;
+// The payload of idle and concealed frames (read-only in practice: nothing is ever written to it).
+const NO_PAYLOAD = new Uint8Array(0);
 
 function isPositiveInt(v: number): boolean {
   return Number.isInteger(v) && v > 0;
@@ -116,7 +130,9 @@ export class JitterBuffer {
   private readonly slotMarker: Uint8Array;
   private readonly slotArrival: Float64Array;
   private readonly slotLength: Uint16Array;
-  private readonly storage: Uint8Array;
+  /** Payload room per slot now (0 before the first packet without a hint). */
+  private slotSize: number;
+  private storage: Uint8Array;
   private readonly out: JitterFrame;
 
   private active = false;
@@ -145,6 +161,8 @@ export class JitterBuffer {
     if (!isPositiveInt(options.timestampStep)) throw new JitterBufferError(`timestamp step ${options.timestampStep} is not a positive integer`);
     const maxPayload = options.maxPayloadBytes ?? 1500;
     if (!isPositiveInt(maxPayload) || maxPayload > 65535) throw new JitterBufferError(`maxPayloadBytes ${maxPayload} is not 1-65535`);
+    const slotBytes = options.slotBytes ?? 0;
+    if (!Number.isInteger(slotBytes) || slotBytes < 0 || slotBytes > maxPayload) throw new JitterBufferError(`slotBytes ${slotBytes} is not 0-${maxPayload}`);
     const idleAfter = options.idleAfterFrames ?? 25;
     if (!isPositiveInt(idleAfter)) throw new JitterBufferError(`idleAfterFrames ${idleAfter} is not a positive integer`);
     this.depth = depth;
@@ -161,8 +179,14 @@ export class JitterBuffer {
     this.slotMarker = new Uint8Array(size);
     this.slotArrival = new Float64Array(size);
     this.slotLength = new Uint16Array(size);
-    this.storage = new Uint8Array(size * maxPayload);
-    this.out = { kind: 'idle', payload: this.storage.subarray(0, 0), timestamp: 0, sequenceNumber: 0, marker: false, arrivalTime: 0 };
+    this.slotSize = slotBytes;
+    this.storage = new Uint8Array(size * slotBytes);
+    this.out = { kind: 'idle', payload: NO_PAYLOAD, timestamp: 0, sequenceNumber: 0, marker: false, arrivalTime: 0 };
+  }
+
+  /** Payload room per slot at present (it grows when a longer payload arrives). */
+  get slotBytes(): number {
+    return this.slotSize;
   }
 
   /** Number of slots: the furthest ahead of the play position a frame can be stored. */
@@ -177,7 +201,8 @@ export class JitterBuffer {
 
   /**
    * Offers one received audio packet. The payload is copied, so the datagram need not outlive
-   * the call.
+   * the call. A payload longer than the slots enlarges them (a view from an earlier {@link pop}
+   * is then stale: read popped frames before pushing).
    */
   push(timestamp: number, sequenceNumber: number, payload: Uint8Array, arrivalTime: number, marker = false): JitterPushResult {
     if (payload.length > this.maxPayload) {
@@ -224,7 +249,7 @@ export class JitterBuffer {
     if (!this.active || this.waitPops > 0) {
       if (this.active) this.waitPops--;
       out.kind = 'idle';
-      out.payload = this.storage.subarray(0, 0);
+      out.payload = NO_PAYLOAD;
       return out;
     }
     const frame = this.playNext++;
@@ -234,7 +259,7 @@ export class JitterBuffer {
       this.bufferedCount--;
       this.played++;
       this.emptyStreak = 0;
-      const start = slot * this.maxPayload;
+      const start = slot * this.slotSize;
       out.kind = 'frame';
       out.payload = this.storage.subarray(start, start + this.slotLength[slot]);
       out.timestamp = this.slotTs[slot];
@@ -248,12 +273,12 @@ export class JitterBuffer {
       // The far end went quiet: stop counting concealment and let its next packet start afresh.
       this.active = false;
       out.kind = 'idle';
-      out.payload = this.storage.subarray(0, 0);
+      out.payload = NO_PAYLOAD;
       return out;
     }
     this.concealed++;
     out.kind = 'concealed';
-    out.payload = this.storage.subarray(0, 0);
+    out.payload = NO_PAYLOAD;
     return out;
   }
 
@@ -301,6 +326,7 @@ export class JitterBuffer {
   }
 
   private store(frame: number, ts: number, seq: number, payload: Uint8Array, arrivalTime: number, marker: boolean): void {
+    if (payload.length > this.slotSize) this.grow(payload.length);
     const slot = frame & this.mask;
     this.slotFrame[slot] = frame;
     this.slotTs[slot] = ts;
@@ -308,8 +334,26 @@ export class JitterBuffer {
     this.slotMarker[slot] = marker ? 1 : 0;
     this.slotArrival[slot] = arrivalTime;
     this.slotLength[slot] = payload.length;
-    this.storage.set(payload, slot * this.maxPayload);
+    this.storage.set(payload, slot * this.slotSize);
     this.bufferedCount++;
     if (frame > this.maxFrame) this.maxFrame = frame;
+  }
+
+  /**
+   * Enlarges every slot to hold `need` bytes (at least doubling, so a stream of ever larger
+   * packets costs few copies), keeping what is buffered.
+   */
+  private grow(need: number): void {
+    const size = this.slotSize === 0 ? need : Math.min(this.maxPayload, Math.max(need, 2 * this.slotSize));
+    const next = new Uint8Array(this.capacity * size);
+    if (this.bufferedCount > 0) {
+      for (let slot = 0; slot < this.capacity; slot++) {
+        if (this.slotFrame[slot] === EMPTY) continue;
+        const from = slot * this.slotSize;
+        next.set(this.storage.subarray(from, from + this.slotLength[slot]), slot * size);
+      }
+    }
+    this.storage = next;
+    this.slotSize = size;
   }
 }

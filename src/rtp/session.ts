@@ -307,16 +307,41 @@ export interface RtpDtmfSendOptions {
 // far longer than any burst (catch-up frames, DTMF end packets) a tick can produce.
 const SEND_RING = 16;
 const MAX_PACKET = 1500;
+// Room for a DTMF event (4 bytes) and a little more in every send slot.
+const MIN_SEND_PAYLOAD = 16;
 
 /**
- * Bytes of one send buffer. G.711 packs one byte per sample (a frame's payload is exactly
- * `samplesPerFrame` bytes; a DTMF event's 4 bytes fit too): 16 × 172 bytes per session instead of
- * 16 × 1500 — it matters with hundreds of calls in one process. Other codecs get a full MTU.
+ * Payload bytes of one frame of `codec` when the format fixes it (G.711: a byte per sample;
+ * G.722: a byte per two 16 kHz samples), else 0 (Opus: variable, sized from real packets).
+ * Buffers start at this size and grow for longer packets, so a wrong guess costs a copy, not a
+ * packet: with hundreds of calls in one process, MTU-sized slots would be most of a call's memory.
  */
-function sendSlotBytes(codec: Codec): number {
+function rtpFramePayloadBytes(codec: Codec): number {
   const name = codec.name.toUpperCase();
-  if (name === 'PCMU' || name === 'PCMA') return RTP_HEADER_LENGTH + Math.max(codec.samplesPerFrame, 16);
-  return MAX_PACKET;
+  if (name === 'PCMU' || name === 'PCMA') return codec.samplesPerFrame * codec.channels;
+  if (name === 'G722') return (codec.samplesPerFrame >> 1) * codec.channels;
+  return 0;
+}
+
+/**
+ * The longest payload a session takes into its jitter buffer: 4096 bytes (an Opus packet of up to
+ * 120 ms: at most 3 × 1276 bytes as encoders produce them; Asterisk drops datagrams over 4000),
+ * or a frame as 16-bit PCM when that is longer (no codec compresses to more). Bounds how far a
+ * hostile peer can make the buffer grow.
+ */
+function maxReceivePayload(codec: Codec): number {
+  return Math.min(65535, Math.max(4096, codec.samplesPerFrame * codec.channels * 2));
+}
+
+// Encoding and RTCP building are synchronous and their output is copied out at once, so every
+// session of a thread shares one scratch buffer for each instead of holding its own.
+let encodeScratch = new Uint8Array(0);
+const rtcpScratch = Buffer.alloc(MAX_PACKET);
+
+/** The shared encode buffer, at least `bytes` long: any frame the encoder can produce fits. */
+function encodeBuffer(bytes: number): Uint8Array {
+  if (encodeScratch.length < bytes) encodeScratch = new Uint8Array(bytes);
+  return encodeScratch;
 }
 
 // Packets from a new SSRC, with none from the current one in between, before we follow it.
@@ -420,9 +445,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly initialTimestamp: number;
   private sequence: number;
   private readonly header: MutableHeader;
-  private readonly ring: Buffer[] = [];
-  private readonly ringPayload: Uint8Array[] = [];
+  /** SEND_RING packets of `ringSlot` bytes each in one allocation; replaced (larger) when a packet does not fit. */
+  private ring: Buffer;
+  private ringSlot: number;
   private ringIndex = 0;
+  /** Bytes the encoder may write for one frame (the scratch it encodes into). */
+  private readonly encodeBytes: number;
   private readonly frame: Int16Array;
   private readonly queue: Int16Array[] = [];
   private queueOffset = 0;
@@ -452,6 +480,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private recvStats: RtpReceiveStats;
   private readonly retired: ReceiveTotals = { packets: 0, lost: 0, expected: 0, duplicates: 0, reordered: 0 };
   private readonly jitter: JitterBuffer;
+  /** Payload bytes of one received frame when payloads can be cut at frame boundaries (G.711, G.722), else 0. */
+  private readonly rxFrameBytes: number;
   private readonly dtmfReceiver: DtmfReceiver | null;
   private readonly decoded: Int16Array;
   private receivedPackets = 0;
@@ -467,7 +497,6 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private errors = 0;
 
   // RTCP.
-  private readonly rtcpBuffer = Buffer.alloc(MAX_PACKET);
   private rtcpTimer: TimerHandle | null = null;
   private rtcpSent = 0;
   private rtcpReceived = 0;
@@ -547,18 +576,22 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.sequence = randomUint32() & 0xffff;
     this.header = { marker: false, payloadType: codec.payloadType, sequenceNumber: 0, timestamp: 0, ssrc: this.ssrc };
     // one allocation for the whole ring, each slot only as large as this codec's packets need
-    const slot = sendSlotBytes(codec);
-    const arena = Buffer.alloc(SEND_RING * slot);
-    for (let i = 0; i < SEND_RING; i++) {
-      const b = arena.subarray(i * slot, (i + 1) * slot);
-      this.ring.push(b);
-      this.ringPayload.push(b.subarray(RTP_HEADER_LENGTH));
-    }
+    this.ringSlot = RTP_HEADER_LENGTH + Math.max(rtpFramePayloadBytes(codec), MIN_SEND_PAYLOAD);
+    this.ring = Buffer.alloc(SEND_RING * this.ringSlot);
+    // a frame as 16-bit PCM bounds every encoder's output (Opus is told a frame's sample count)
+    this.encodeBytes = Math.max(MAX_PACKET, codec.samplesPerFrame * 2);
     this.frame = new Int16Array(codec.samplesPerFrame);
     this.sendStats = new RtpSendStats({ ssrc: this.ssrc, clockRate: codec.clockRate });
 
     this.recvStats = new RtpReceiveStats({ clockRate: codec.clockRate, ssrc: this.remoteSsrc ?? 0 });
-    this.jitter = new JitterBuffer({ depth: options.jitterBufferDepth ?? 3, timestampStep: this.decoder.timestampStep });
+    const maxPayload = maxReceivePayload(this.decoder);
+    this.rxFrameBytes = Math.min(rtpFramePayloadBytes(this.decoder), maxPayload);
+    this.jitter = new JitterBuffer({
+      depth: options.jitterBufferDepth ?? 3,
+      timestampStep: this.decoder.timestampStep,
+      maxPayloadBytes: maxPayload,
+      slotBytes: this.rxFrameBytes,
+    });
     this.dtmfReceiver = this.rxTePt >= 0 ? new DtmfReceiver({ clockRate: this.teClockRate }) : null;
     this.decoded = new Int16Array(this.decoder.samplesPerFrame * this.decoder.channels);
 
@@ -785,10 +818,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (!hadAudio) frame.fill(0);
     if (hadAudio && !this.talking) this.markerPending = true;
     this.talking = hadAudio;
-    const n = this.codec.encodeInto(frame, this.ringPayload[this.ringIndex]);
+    const scratch = encodeBuffer(this.encodeBytes);
+    const n = this.codec.encodeInto(frame, scratch);
     if (hadAudio) this.audioFrames++;
     else this.silenceFrames++;
-    this.transmit(this.codec.payloadType, this.markerPending, timestamp, n, time);
+    this.transmit(this.codec.payloadType, this.markerPending, timestamp, scratch, n, time);
     if (this.listenerCount('sent') > 0) this.emit('sent', { pcm: frame, sampleRate: this.codec.sampleRate, time, silence: !hadAudio });
     if (hadAudio && this.queue.length === 0) this.emit('drained');
   }
@@ -813,19 +847,23 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     return true;
   }
 
-  /** Writes the header in front of the payload already in the current ring buffer and sends it. */
-  private transmit(payloadType: number, marker: boolean, timestamp: number, payloadLength: number, time: number): void {
+  /** Builds the packet (header + the first `payloadLength` bytes of `payload`) in the next ring slot and sends it. */
+  private transmit(payloadType: number, marker: boolean, timestamp: number, payload: Uint8Array, payloadLength: number, time: number): void {
     const target = this.sendTarget();
-    const buf = this.ring[this.ringIndex];
     if (!target) return;
+    const length = RTP_HEADER_LENGTH + payloadLength;
+    if (length > this.ringSlot) this.growRing(length);
+    const buf = this.ring;
+    const offset = this.ringIndex * this.ringSlot;
     const h = this.header;
     h.marker = marker;
     h.payloadType = payloadType;
     h.sequenceNumber = this.sequence;
     h.timestamp = timestamp;
-    writeRtpHeader(h, buf, 0);
-    this.rtpSocket.send(buf, 0, RTP_HEADER_LENGTH + payloadLength, target.port, target.address);
-    if (this.tap) this.tap('sent', buf.subarray(0, RTP_HEADER_LENGTH + payloadLength), this.localRtp, target);
+    writeRtpHeader(h, buf, offset);
+    buf.set(payloadLength === payload.length ? payload : payload.subarray(0, payloadLength), offset + RTP_HEADER_LENGTH);
+    this.rtpSocket.send(buf, offset, length, target.port, target.address);
+    if (this.tap) this.tap('sent', buf.subarray(offset, offset + length), this.localRtp, target);
     this.ringIndex = (this.ringIndex + 1) % SEND_RING;
     this.sequence = (this.sequence + 1) & 0xffff;
     this.markerPending = false;
@@ -833,6 +871,16 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.sentBytes += payloadLength;
     this.sendStats.onSent(payloadLength, timestamp, this.clock.now());
     if (this.firstSent === null) this.firstSent = time;
+  }
+
+  /**
+   * A packet longer than the slots (a codec whose frames are not a fixed size): a new, larger
+   * ring. Sends still queued on the old one keep it alive and unchanged until they are done.
+   */
+  private growRing(length: number): void {
+    this.ringSlot = Math.max(length, 2 * this.ringSlot);
+    this.ring = Buffer.alloc(SEND_RING * this.ringSlot);
+    this.ringIndex = 0;
   }
 
   private dtmfPlanOptions(startTimestamp: number, o: RtpDtmfSendOptions): DtmfPlanOptions {
@@ -865,8 +913,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     let sent = false;
     while (d.next < d.plan.length && d.plan[d.next].sendOffsetMs <= offsetMs) {
       const p = d.plan[d.next++];
-      this.ringPayload[this.ringIndex].set(p.payload);
-      this.transmit(this.tePt, p.marker, p.timestamp, p.payload.length, time);
+      this.transmit(this.tePt, p.marker, p.timestamp, p.payload, p.payload.length, time);
       this.dtmfSent++;
       sent = true;
     }
@@ -941,11 +988,30 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.receivedBytes += p.payload.length;
     this.recvStats.receive(p.sequenceNumber, p.timestamp, now, p.payload.length, isAudio);
     if (isAudio) {
-      this.jitter.push(p.timestamp, p.sequenceNumber, p.payload, now, p.marker);
+      this.pushAudio(p.timestamp, p.sequenceNumber, p.payload, now, p.marker);
       return;
     }
     this.dtmfReceived++;
     if (this.dtmfReceiver) this.notifyDtmf(this.dtmfReceiver.receive(p, now));
+  }
+
+  /**
+   * Into the jitter buffer. A peer may send longer packets than the negotiated ptime (it is only
+   * a preference, RFC 3264 §5.1; some gateways fix their own): G.711 and G.722 bytes map to RTP
+   * clock ticks one to one, so a payload of several whole frames is cut into frames, each played
+   * on its own tick. Anything else goes in whole.
+   */
+  private pushAudio(timestamp: number, seq: number, payload: Uint8Array, now: number, marker: boolean): void {
+    const fb = this.rxFrameBytes;
+    const len = payload.length;
+    if (fb === 0 || len <= fb || len % fb !== 0) {
+      this.jitter.push(timestamp, seq, payload, now, marker);
+      return;
+    }
+    const step = this.decoder.timestampStep;
+    for (let off = 0, i = 0; off < len; off += fb, i++) {
+      this.jitter.push((timestamp + i * step) >>> 0, seq, payload.subarray(off, off + fb), now, marker && i === 0);
+    }
   }
 
   /** Latches the first SSRC; follows a new one only after it persisted while the old one was silent. */
@@ -1090,9 +1156,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       ...(sender ? { sender } : {}),
       ...(bye ? { bye: {} } : {}),
     });
-    const n = writeRtcp(packets, this.rtcpBuffer, 0);
-    // A copy: the shared buffer may be rewritten before an asynchronous send reads it.
-    const data = Buffer.from(this.rtcpBuffer.subarray(0, n));
+    const n = writeRtcp(packets, rtcpScratch, 0);
+    // A copy: the shared buffer is rewritten by the next report (of any session) before an asynchronous send reads it.
+    const data = Buffer.from(rtcpScratch.subarray(0, n));
     if (done) this.rtcpSocket.send(data, target.port, target.address, () => done());
     else this.rtcpSocket.send(data, target.port, target.address);
     if (this.tap) this.tap('sent', data, this.localRtcp, target);

@@ -47,6 +47,9 @@ describe('JitterBuffer', () => {
     expect(() => new JitterBuffer({ timestampStep: 160, depth: 51 })).toThrow(JitterBufferError);
     expect(() => new JitterBuffer({ timestampStep: 160, maxPayloadBytes: 0 })).toThrow(JitterBufferError);
     expect(() => new JitterBuffer({ timestampStep: 160, idleAfterFrames: 0 })).toThrow(JitterBufferError);
+    expect(() => new JitterBuffer({ timestampStep: 160, slotBytes: -1 })).toThrow(JitterBufferError);
+    expect(() => new JitterBuffer({ timestampStep: 160, slotBytes: 1.5 })).toThrow(JitterBufferError);
+    expect(() => new JitterBuffer({ timestampStep: 160, maxPayloadBytes: 100, slotBytes: 101 })).toThrow(JitterBufferError);
   });
 
   test('in-order stream plays every frame, in order, after `depth` ticks of pre-roll', () => {
@@ -172,5 +175,76 @@ describe('JitterBuffer', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  describe('slot sizing', () => {
+    /** Distinct bytes per packet, so a payload moved to the wrong place or cut short shows. */
+    const bytes = (n: number, length: number): Uint8Array => Uint8Array.from({ length }, (_, i) => (n * 31 + i * 7) & 0xff);
+
+    test('without a hint the slots take the size of the first packet', () => {
+      const jb = new JitterBuffer({ timestampStep: STEP, depth: 0 });
+      expect(jb.slotBytes).toBe(0);
+      expect(jb.pop().payload).toHaveLength(0);
+      expect(jb.push(0, 0, bytes(0, 160), 0)).toBe('buffered');
+      expect(jb.slotBytes).toBe(160);
+      expect([...jb.pop().payload]).toEqual([...bytes(0, 160)]);
+    });
+
+    test('a hint sized for 20 ms G.711 still delivers 60 ms G.711 and a large Opus packet intact, with what was buffered before', () => {
+      const jb = new JitterBuffer({ timestampStep: STEP, depth: 6, slotBytes: 160, maxPayloadBytes: 3828 });
+      expect(jb.slotBytes).toBe(160);
+      // frames 0-2 of 20 ms, then a 480-byte payload (60 ms of G.711), then an 1100-byte Opus frame
+      const sizes = [160, 160, 160, 480, 1100, 160];
+      for (const [n, len] of sizes.entries()) expect(jb.push(n * STEP, n, bytes(n, len), n)).toBe('buffered');
+      expect(jb.slotBytes).toBeGreaterThanOrEqual(1100);
+      expect(jb.slotBytes).toBeLessThanOrEqual(3828);
+      const got: number[][] = [];
+      for (let i = 0; i < 6 + sizes.length; i++) {
+        const f = jb.pop();
+        if (f.kind === 'frame') got.push([...f.payload]);
+      }
+      expect(got).toEqual(sizes.map((len, n) => [...bytes(n, len)]));
+      expect(jb.stats()).toMatchObject({ played: 6, tooLarge: 0 });
+    });
+
+    test('growth never passes maxPayloadBytes; only longer payloads are refused', () => {
+      const jb = new JitterBuffer({ timestampStep: STEP, depth: 0, slotBytes: 160, maxPayloadBytes: 200 });
+      expect(jb.push(0, 0, bytes(0, 160), 0)).toBe('buffered');
+      expect(jb.push(STEP, 1, bytes(1, 200), 0)).toBe('buffered');
+      expect(jb.slotBytes).toBe(200);
+      expect(jb.push(2 * STEP, 2, bytes(2, 201), 0)).toBe('too-large');
+      expect([...jb.pop().payload]).toEqual([...bytes(0, 160)]);
+      expect([...jb.pop().payload]).toEqual([...bytes(1, 200)]);
+      expect(jb.stats().tooLarge).toBe(1);
+    });
+
+    test('property: any payload sizes in any order within the depth come out byte for byte', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ len: fc.integer({ min: 0, max: 1500 }), delay: fc.integer({ min: 0, max: 2 }) }), { minLength: 1, maxLength: 24 }),
+          fc.integer({ min: 0, max: 200 }),
+          (packets, hint) => {
+            const jb = new JitterBuffer({ timestampStep: STEP, depth: 3, slotBytes: hint });
+            const sent = packets.map((p, n) => bytes(n, p.len));
+            const order = packets.map((p, n) => ({ ...p, n, at: n + p.delay + (n % 3) / 10 })).sort((a, b) => a.at - b.at);
+            const out = new Map<number, Uint8Array>();
+            let next = 0;
+            // one pop per frame time; packets due before it are pushed first
+            for (let tick = 0; tick < packets.length + 8; tick++) {
+              while (next < order.length && order[next].at <= tick) {
+                const p = order[next++];
+                jb.push((1000 + p.n * STEP) >>> 0, p.n, sent[p.n], tick);
+              }
+              const f = jb.pop();
+              if (f.kind === 'frame') out.set(f.sequenceNumber, f.payload.slice());
+            }
+            expect(jb.stats().late + jb.stats().tooLarge).toBe(0);
+            expect([...out.keys()]).toEqual(packets.map((_, n) => n));
+            for (const [n, payload] of out) expect(Buffer.compare(payload, sent[n])).toBe(0);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
   });
 });
