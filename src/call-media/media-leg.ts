@@ -51,6 +51,13 @@ export interface MediaLegOptions {
   rtcpIntervalMs?: number;
   /** Far-end speech detection tuning. */
   speech?: RemoteSpeechTrackerOptions;
+  /**
+   * False: no far-end speech detection — no VAD over every received frame and none of its
+   * buffers (about 8 kB a leg), for load runs that evaluate nothing. `remote-speech` is then never
+   * emitted, `remoteSpeech` stays empty, the first-speech milestone null, and
+   * {@link MediaLeg.waitForRemoteSpeech} throws. Default true.
+   */
+  detectSpeech?: boolean;
   /** Clock time (ms) that is t = 0 of the recording and of every event (default: creation). Can be set later with {@link MediaLeg.origin}. */
   origin?: number;
   /**
@@ -402,7 +409,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
     this.enqueued = 0;
     this.sentSamples = 0;
     this.openRecording(codec.sampleRate);
-    if (!this.tracker || this.tracker.sampleRate !== codec.sampleRate) {
+    if (this.options.detectSpeech !== false && (!this.tracker || this.tracker.sampleRate !== codec.sampleRate)) {
       if (this.tracker) this.finishedSpeech.push(...this.tracker.segments, ...this.tracker.end());
       this.tracker = new RemoteSpeechTracker(codec.sampleRate, this.options.speech);
     }
@@ -559,8 +566,10 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   /**
    * Waits until the far end has spoken (a speech segment ending after this call) and then been
    * quiet for `thenSilenceMs`, or until `timeoutMs`. Never rejects; an abort resolves `heard: false`.
+   * @throws {@link MediaLegError} `MEDIA_BAD_ARGUMENT` when the leg was created with `detectSpeech: false`.
    */
   waitForRemoteSpeech(options: { thenSilenceMs?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RemoteSpeechWait> {
+    if (this.options.detectSpeech === false) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'far-end speech detection is off for this leg (detectSpeech: false)');
     const thenSilence = options.thenSilenceMs ?? 800;
     const timeoutMs = options.timeoutMs ?? 30_000;
     const since = this.now();

@@ -176,6 +176,31 @@ describe('MediaLeg', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test('detectSpeech: false runs no speech detection: audio still arrives, no segments, waiting for speech is refused', async () => {
+    const [a, b] = await pair({ detectSpeech: false });
+    try {
+      const segments: unknown[] = [];
+      a.on('remote-speech', (seg) => segments.push(seg));
+      let loudest = 0;
+      a.on('audio', (f) => {
+        for (const x of f.pcm) loudest = Math.max(loudest, Math.abs(x));
+      });
+      expect(() => a.waitForRemoteSpeech({ timeoutMs: 100 })).toThrow(expect.objectContaining({ code: 'MEDIA_BAD_ARGUMENT' }));
+      // speech, then enough silence for a detector to have confirmed the segment's end
+      await b.playFile(join(__dirname, '../../../assets/question-8k.wav'));
+      await wait(600);
+      expect(loudest).toBeGreaterThan(2000);
+      expect(a.stats()!.received.packets).toBeGreaterThan(80);
+      expect(segments).toEqual([]);
+      expect(a.remoteSpeech).toEqual([]);
+      expect(a.milestones.firstRemoteSpeech).toBeNull();
+      expect(a.milestones.firstRtpReceived).not.toBeNull();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+    expect(a.remoteSpeech).toEqual([]);
+  });
+
   test('a re-offer keeps the port; a new codec in a later offer restarts RTP on the same port', async () => {
     const [a, b] = await pair({ codecs: ['PCMU', 'PCMA'] }, { codecs: ['PCMU', 'PCMA'] });
     const port = a.localPort;
