@@ -563,13 +563,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (callId !== this.#sipCallId || this.#sipCallId === '') return;
     if (this.#capture) this.#captureSip(ev);
     const t = this.#now();
-    const ua = this.#ctx.ua;
-    let local = '';
-    try {
-      local = hostPort(ua.transports.sentBy(ev.protocol));
-    } catch {
-      local = '';
-    }
+    const local = ev.local ? hostPort(ev.local) : this.#sentByText(ev.protocol);
     const entry = ladderEntry(ev.message, t, ev.direction === 'out' ? 'sent' : 'received', ev.protocol, local, hostPort(ev.remote));
     this.#messages.push(entry);
     const m = ev.message;
@@ -579,6 +573,15 @@ export class Call extends EventEmitter<CallEvents> {
       this.#warnings.push(...inviteWarnings(this.#headerSet, size, ev.protocol));
     }
     if (ev.direction === 'out' && m.kind === 'request' && m.method === 'CANCEL' && !ev.retransmission) this.#event('cancel-sent');
+  }
+
+  /** Our SIP address for a protocol, for trace events that do not name their flow. */
+  #sentByText(protocol: SipTraceEvent['protocol']): string {
+    try {
+      return hostPort(this.#ctx.ua.transports.sentBy(protocol));
+    } catch {
+      return '';
+    }
   }
 
   #captureSip(ev: SipTraceEvent): void {

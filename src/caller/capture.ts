@@ -31,14 +31,14 @@ function reason(e: unknown): string {
 }
 
 /**
- * Our end of a traced SIP message: the socket the trace names for UDP (an IP, even when the
- * Contact advertises a host name). For TCP/TLS the transports report the listener for sends but
- * the connection's own address for receipts, so `given` is kept for both: one connection stays
- * one TCP stream in the capture.
+ * Our end of a traced SIP message: the flow the trace names (an IP, even when the Contact
+ * advertises a host name). TCP/TLS report the same address for sends and receipts on one
+ * connection (the listener when listening, else the connection's own port), so one connection
+ * stays one TCP stream in the capture. `given` only for events without a usable `local`.
  */
 function flowLocal(ev: SipTraceEvent, given: PcapEndpoint): PcapEndpoint {
   const l = ev.local;
-  if (!l || ev.protocol !== 'udp' || l.port === 0 || l.address === '0.0.0.0' || l.address === '::') return given;
+  if (!l || l.port === 0 || l.address === '0.0.0.0' || l.address === '::') return given;
   return { address: l.address, port: l.port };
 }
 

@@ -31,7 +31,7 @@ import { generateSipBranch } from './branch';
 import { SipTransportManager, type SipFlow, type SipSentMessage, type SipTransportManagerOptions } from './transport/manager';
 import { sentByHost } from './transport/via-stamp';
 import { formatVia } from './via';
-import type { SipAddress, SipDestination, SipInbound, SipMalformedInbound, SipSent, SipTransportProtocol } from './transport/types';
+import { sentByNeedsFlow, type SipAddress, type SipDestination, type SipInbound, type SipMalformedInbound, type SipSent, type SipTransportProtocol } from './transport/types';
 import { formatSipUri, isSipUri, parseUri } from './uri';
 import { validateMessage } from './validate';
 import { SipInviteServerTransaction as InviteServerTx } from './transaction/server';
@@ -260,14 +260,20 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
   // ---- SipUaCore -------------------------------------------------------------------------
 
   /** @internal */
-  contact(protocol: SipTransportProtocol): string {
+  contact(protocol: SipTransportProtocol, flow?: SipAddress): string {
     if (this.options.contactUri !== undefined) return `<${this.options.contactUri}>`;
-    const uri = this.transports.contactUri(protocol, this.options.contactUser);
+    const uri = this.transports.contactUri(protocol, this.options.contactUser, flow);
     if (protocol !== 'tls') return `<${uri}>`;
     // §8.1.1.8 / RFC 5630: over TLS we are reachable as a SIPS URI (no deprecated transport=tls)
     const u = parseUri(uri);
     if (!isSipUri(u)) return `<${uri}>`;
     return `<${formatSipUri({ scheme: 'sips', user: u.user, host: u.host, port: u.port })}>`;
+  }
+
+  /** @internal */
+  async openFlow(destination: SipDestination): Promise<void> {
+    const t = this.transports.transport(destination.protocol);
+    if (t && sentByNeedsFlow(t)) await t.openFlow(destination);
   }
 
   /** @internal */

@@ -29,6 +29,8 @@ export abstract class SipTransportBase extends EventEmitter implements SipTransp
   abstract listen(): Promise<void>;
   abstract send(data: Buffer, target: SipTransportTarget): Promise<void>;
   abstract hasFlow(remote: SipAddress): boolean;
+  abstract flowLocal(remote: SipAddress): SipAddress | undefined;
+  abstract openFlow(target: SipTransportTarget): Promise<SipAddress>;
   abstract close(): Promise<void>;
 
   override on<E extends keyof SipTransportEvents>(event: E, listener: SipTransportEvents[E]): this {

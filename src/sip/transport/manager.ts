@@ -16,6 +16,7 @@ import { SipTcpTransport, type SipTcpTransportOptions } from './tcp';
 import { SipTlsTransport, type SipTlsTransportOptions } from './tls';
 import {
   defaultSipPort,
+  sentByNeedsFlow,
   type SipAddress,
   type SipDestination,
   type SipInbound,
@@ -126,15 +127,23 @@ export class SipTransportManager extends EventEmitter {
     return this.transports.get(protocol);
   }
 
-  /** What we write as Via sent-by / Contact host:port for a protocol. */
-  sentBy(protocol: SipTransportProtocol): SipAddress {
+  /**
+   * What we write as Via sent-by / Contact host:port for a protocol: the bound socket or
+   * listener, or — for a TCP/TLS transport that does not listen — our end of the open
+   * connection to `flow` (the peer can reach us only over it; port 0 while none is open).
+   */
+  sentBy(protocol: SipTransportProtocol, flow?: SipAddress): SipAddress {
     const t = this.require(protocol);
-    return { address: this.options.advertisedHost ?? t.local.address, port: t.local.port };
+    const local = flow !== undefined && sentByNeedsFlow(t) ? (t.flowLocal(flow) ?? t.local) : t.local;
+    return { address: this.options.advertisedHost ?? local.address, port: local.port };
   }
 
-  /** A Contact URI on our address for `protocol` (`sip:user@host:port;transport=tcp`). */
-  contactUri(protocol: SipTransportProtocol, user?: string): string {
-    const s = this.sentBy(protocol);
+  /**
+   * A Contact URI on our address for `protocol` (`sip:user@host:port;transport=tcp`); `flow`
+   * as in {@link sentBy}.
+   */
+  contactUri(protocol: SipTransportProtocol, user?: string, flow?: SipAddress): string {
+    const s = this.sentBy(protocol, flow);
     return formatSipUri({
       user,
       host: sentByHost(s.address),
@@ -195,24 +204,25 @@ export class SipTransportManager extends EventEmitter {
     if (!request.headers.has('Via')) request.headers.prepend('Via', `SIP/2.0/UDP 0.0.0.0;branch=${generateSipBranch()}`);
     const rport = this.options.rport !== false;
     const target: SipTransportTarget = { address: destination.address, port: destination.port, serverName: destination.serverName };
-    let protocol = destination.protocol;
-    stampSipVia(request, protocol, this.sentBy(protocol), rport);
+    const t = this.require(destination.protocol);
+    // a transport without a listener is named by the connection itself: open it first
+    if (sentByNeedsFlow(t)) await t.openFlow(target);
+    stampSipVia(request, t.protocol, this.sentBy(t.protocol, target), rport);
     let data = serializeMessage(request);
     const tcp = this.transports.get('tcp');
-    if (protocol === 'udp' && !destination.pinned && tcp && data.length > (this.options.udpMaxBytes ?? 1300)) {
-      stampSipVia(request, 'tcp', this.sentBy('tcp'), rport);
-      const tcpData = serializeMessage(request);
+    if (t.protocol === 'udp' && !destination.pinned && tcp && data.length > (this.options.udpMaxBytes ?? 1300)) {
       try {
+        if (sentByNeedsFlow(tcp)) await tcp.openFlow(target);
+        stampSipVia(request, 'tcp', this.sentBy('tcp', target), rport);
+        const tcpData = serializeMessage(request);
         await tcp.send(tcpData, target);
         return this.sent(tcp, target, tcpData);
       } catch (e) {
         if (!(e instanceof SipTransportError) || e.code !== 'SIP_TRANSPORT_CONNECT') throw e;
         stampSipVia(request, 'udp', this.sentBy('udp'), rport);
         data = serializeMessage(request);
-        protocol = 'udp';
       }
     }
-    const t = this.require(protocol);
     await t.send(data, target);
     return this.sent(t, target, data);
   }
@@ -255,7 +265,7 @@ export class SipTransportManager extends EventEmitter {
     const sent = {
       protocol: t.protocol,
       reliable: t.reliable,
-      local: t.local,
+      local: t.flowLocal?.(remote) ?? t.local,
       remote,
       size: data.length,
       retransmit: () => t.send(data, remote),

@@ -103,6 +103,15 @@ export abstract class SipStreamTransport extends SipTransportBase {
     return this.conns.has(addressKey(remote));
   }
 
+  flowLocal(remote: SipAddress): SipAddress | undefined {
+    return this.conns.get(addressKey(remote))?.local;
+  }
+
+  async openFlow(target: SipTransportTarget): Promise<SipAddress> {
+    if (this.closed) throw new SipTransportError('SIP_TRANSPORT_CLOSED', 'transport is closed');
+    return (this.conns.get(addressKey(target)) ?? (await this.connect(target))).local;
+  }
+
   async send(data: Buffer, target: SipTransportTarget): Promise<void> {
     if (this.closed) throw new SipTransportError('SIP_TRANSPORT_CLOSED', 'transport is closed');
     const conn = this.conns.get(addressKey(target)) ?? (await this.connect(target));

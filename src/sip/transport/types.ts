@@ -95,6 +95,18 @@ export interface SipTransport {
   send(data: Buffer, target: SipTransportTarget): Promise<void>;
   /** Stream transports: is a connection to this peer open (for §18.2.2 response routing)? UDP: always true. */
   hasFlow(remote: SipAddress): boolean;
+  /**
+   * Our end of the flow to `remote`: UDP the bound socket; TCP/TLS the open connection's local
+   * address (the listening port when listening), undefined without an open connection.
+   * (Optional so that stand-in transports need not have it; the built-in ones do.)
+   */
+  flowLocal?(remote: SipAddress): SipAddress | undefined;
+  /**
+   * Opens the flow to `target` if it is not open (TCP/TLS: connects, reusing an open or
+   * pending connection) and resolves with our end of it. Rejects like {@link send}.
+   * (Optional like {@link flowLocal}.)
+   */
+  openFlow?(target: SipTransportTarget): Promise<SipAddress>;
   /** Closes every socket and timer. Idempotent. */
   close(): Promise<void>;
   on<E extends keyof SipTransportEvents>(event: E, listener: SipTransportEvents[E]): this;
@@ -104,6 +116,15 @@ export interface SipTransport {
 /** Default port of a protocol (RFC 3261 §19.1.2). */
 export function defaultSipPort(protocol: SipTransportProtocol): number {
   return protocol === 'tls' ? 5061 : 5060;
+}
+
+/**
+ * A connection-oriented transport that does not listen (TLS without a certificate, TCP with
+ * `accept: false`): the far end can reach us only over the connection we opened, so our Via
+ * sent-by and Contact must name that connection's local address and port (no listener port).
+ */
+export function sentByNeedsFlow(t: SipTransport): t is SipTransport & Required<Pick<SipTransport, 'flowLocal' | 'openFlow'>> {
+  return t.reliable && t.local.port === 0 && typeof t.flowLocal === 'function' && typeof t.openFlow === 'function';
 }
 
 /** `addr:port` (IPv6 bracketed): a map key and a readable label. */

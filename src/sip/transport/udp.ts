@@ -110,6 +110,15 @@ export class SipUdpTransport extends SipTransportBase {
     return this.socket !== undefined && !this.closed;
   }
 
+  flowLocal(): SipAddress {
+    return this.bound;
+  }
+
+  openFlow(): Promise<SipAddress> {
+    if (!this.socket || this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'UDP transport is not listening'));
+    return Promise.resolve(this.bound);
+  }
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;

@@ -56,8 +56,16 @@ export interface SipUaCore {
   readonly allow: readonly string[];
   /** `User-Agent` / `Server` value, or undefined to send none. */
   readonly productName: string | undefined;
-  /** Our Contact header value for a protocol. */
-  contact(protocol: SipTransportProtocol): string;
+  /**
+   * Our Contact header value for a protocol; `flow` (the peer's address of the connection) lets
+   * a TCP/TLS transport without a listener name that connection's local address and port.
+   */
+  contact(protocol: SipTransportProtocol, flow?: SipAddress): string;
+  /**
+   * Opens the connection to `destination` first when our Contact and Via must name it (TCP/TLS
+   * without a listener); nothing otherwise. Rejects with the transport's connect error.
+   */
+  openFlow(destination: SipDestination): Promise<void>;
   /**
    * Puts a new top Via on an outgoing request (fresh `z9hG4bK` branch) stamped exactly as the
    * transport will stamp it over `protocol` (sent-by, `rport`), so that the request is final

@@ -20,7 +20,8 @@ import {
   type SipSessionTimerOffer,
 } from '../session-timer';
 import type { SipClientTransaction, SipInviteClientTransaction } from '../transaction/client';
-import type { SipTransportProtocol } from '../transport/types';
+import { SipTransactionTransportError } from '../transaction/errors';
+import type { SipAddress, SipTransportProtocol } from '../transport/types';
 import { isSipUri, parseUri } from '../uri';
 import { SipCall, type SipOfferHandler } from './call';
 import { addExtraHeaders, allows, bodyOf, decorate, SipUserAgentError, type SipUaCore } from './core';
@@ -216,9 +217,9 @@ export class SipOutgoingInvite extends EventEmitter {
    * a top Via with a fresh branch stamped as the transport stamps it. The one builder behind
    * both the real send and `SipUserAgent.buildInvite` (dry runs).
    */
-  wireRequest(protocol: SipTransportProtocol): SipRequest {
+  wireRequest(protocol: SipTransportProtocol, flow?: SipAddress): SipRequest {
     const req = this.build();
-    req.headers.set('Contact', this.core.contact(protocol));
+    req.headers.set('Contact', this.core.contact(protocol, flow));
     this.core.addVia(req, protocol);
     return req;
   }
@@ -233,9 +234,18 @@ export class SipOutgoingInvite extends EventEmitter {
     }
     if (this.outcome) return;
     this.protocol = dest.protocol;
+    try {
+      // without a listener our Contact is the connection itself: it must exist to be named
+      await this.core.openFlow(dest);
+    } catch (e) {
+      // the INVITE could not be sent: reported as the transaction reports a failed send
+      this.finish({ kind: 'failed', error: new SipTransactionTransportError(e) });
+      return;
+    }
+    if (this.outcome) return;
     let req: SipRequest;
     try {
-      req = this.wireRequest(dest.protocol);
+      req = this.wireRequest(dest.protocol, dest);
     } catch (e) {
       this.finish({ kind: 'failed', error: asError(e) });
       return;

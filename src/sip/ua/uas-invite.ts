@@ -137,7 +137,7 @@ export class SipIncomingInvite extends EventEmitter {
     const dialogal = status > 100;
     const res = createResponse(this.request, status, options.reason, {
       toTag: dialogal ? this.localTag : undefined,
-      contact: dialogal ? this.core.contact(this.protocol) : undefined,
+      contact: dialogal ? this.core.contact(this.protocol, this.remote) : undefined,
       body: options.body?.body,
       contentType: options.body?.contentType,
     });
@@ -152,7 +152,7 @@ export class SipIncomingInvite extends EventEmitter {
       this.startReliable(res);
     }
     if (dialogal && !this.early) {
-      this.early = SipDialog.uas(this.request, this.localTag, { localContact: this.core.contact(this.protocol), overTls: this.protocol === 'tls' });
+      this.early = SipDialog.uas(this.request, this.localTag, { localContact: this.core.contact(this.protocol, this.remote), overTls: this.protocol === 'tls' });
       if (this.remote) this.core.noteFlow(this.early, this.protocol, this.remote);
       this.core.registerDialog(this.early.key, this);
     }
@@ -167,7 +167,7 @@ export class SipIncomingInvite extends EventEmitter {
    */
   answer(body?: SipBody, options: SipAnswerOptions = {}): SipCall {
     this.checkPending();
-    const contact = this.core.contact(this.protocol);
+    const contact = this.core.contact(this.protocol, this.remote);
     const res = createResponse(this.request, 200, undefined, { toTag: this.localTag, contact, body: body?.body, contentType: body?.contentType });
     decorate(this.core, res, true);
     const st = this.sessionTimerDecision;
