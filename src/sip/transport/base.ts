@@ -7,6 +7,7 @@ import { annotateSipReceivedVia } from './via-stamp';
 import {
   emptySipTransportStats,
   type SipAddress,
+  type SipInbound,
   type SipTransport,
   type SipTransportEvents,
   type SipTransportProtocol,
@@ -41,15 +42,16 @@ export abstract class SipTransportBase extends EventEmitter implements SipTransp
     return super.off(event, listener);
   }
 
-  /** Hands a parsed message up, after the §18.2.1 Via annotations for requests. */
-  protected deliver(message: SipMessage, local: SipAddress, remote: SipAddress): void {
+  /** Hands a parsed message up with its bytes as received, after the §18.2.1 Via annotations for requests. */
+  protected deliver(message: SipMessage, local: SipAddress, remote: SipAddress, raw?: Buffer): void {
     this.stats.messagesIn++;
     if (message.kind === 'request' && !annotateSipReceivedVia(message, remote)) {
       // a request whose Via cannot be read cannot be answered: the core may still log it
       this.malformed(new SipParseError('SIP_PARSE_VALUE', 'missing or malformed top Via', 0), undefined, local, remote);
       return;
     }
-    this.emit('message', { message, protocol: this.protocol, local, remote, transport: this });
+    const inbound: SipInbound = { message, protocol: this.protocol, local, remote, raw, transport: this };
+    this.emit('message', inbound);
   }
 
   /** Counts and reports unparsable input; salvages a request head for a 400 when possible. */

@@ -31,8 +31,18 @@ export interface SipDestination extends SipTransportTarget {
 export interface SipInbound {
   readonly message: SipMessage;
   readonly protocol: SipTransportProtocol;
-  /** Our socket's address and port. */
+  /**
+   * Our end of the flow: UDP the socket; TCP/TLS the connection's local address, with the
+   * listening port when the transport listens (the same address its sends report).
+   */
   readonly local: SipAddress;
+  /**
+   * The message's exact bytes as received (UDP: the datagram itself, a view — not a copy; do
+   * not modify it). `message` may differ from them: a request's Via gets `received`/`rport`
+   * (§18.2.1). Undefined for messages that did not come off a socket (a request salvaged for
+   * a 400, stand-in transports) and, for now, on TCP/TLS (the stream framer returns messages only).
+   */
+  readonly raw?: Buffer;
   /** The peer's source address and port (for TCP/TLS: of the connection). */
   readonly remote: SipAddress;
   /** The transport it arrived on (a response to a request goes back on it, §18.2.2). */

@@ -87,7 +87,8 @@ export class SipUdpTransport extends SipTransportBase {
       return;
     }
     this.stats.bytesIn += buf.length;
-    this.deliver(msg, this.bound, remote);
+    // the datagram is its own raw bytes: no copy (Node allocates a fresh buffer per datagram)
+    this.deliver(msg, this.bound, remote, buf);
   }
 
   send(data: Buffer, target: SipTransportTarget): Promise<void> {
