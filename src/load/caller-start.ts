@@ -3,7 +3,7 @@ import { Caller } from '../caller/caller';
 import type { CallerOptions, CallOptions, CallScriptStep } from '../caller/options';
 import type { CallResult } from '../caller/result';
 import type { TestProfile } from '../headers';
-import type { LoadStarter } from './starter';
+import type { LoadShardContext, LoadStarter } from './starter';
 
 /**
  * The part of the {@link Caller} a load run uses: one `call()` per test call, whose `result`
@@ -53,7 +53,10 @@ export interface LoadCallTemplate {
    * (the Caller's `evaluate: false`; about 32 kB per second of call otherwise). Default true.
    */
   evaluate?: boolean;
-  /** RTP port range of this run's Caller (workers need disjoint ranges to avoid bind retries). */
+  /**
+   * RTP port range of this run's Caller (default 10000–20000). With workers it is the range
+   * they split: each worker's Caller binds only in its own slice.
+   */
   rtpPorts?: { min: number; max: number };
 }
 
@@ -117,7 +120,12 @@ export async function openLoadCaller(template: LoadCallTemplate, createCaller: L
   };
 }
 
-/** For load workers ({@link LoadStarterModule}). */
-export function openLoadStarter(template: LoadCallTemplate): Promise<LoadStarter> {
-  return openLoadCaller(template);
+/** The template one worker of a sharded run uses: the run's, on the worker's own RTP slice. */
+export function shardLoadTemplate(template: LoadCallTemplate, shard?: LoadShardContext): LoadCallTemplate {
+  return shard?.rtpPorts ? { ...template, rtpPorts: { min: shard.rtpPorts.min, max: shard.rtpPorts.max } } : template;
+}
+
+/** For load workers ({@link LoadStarterModule}): the worker's Caller binds RTP only in its own slice. */
+export function openLoadStarter(template: LoadCallTemplate, shard?: LoadShardContext): Promise<LoadStarter> {
+  return openLoadCaller(shardLoadTemplate(template, shard));
 }

@@ -1,5 +1,6 @@
 import type { CallSample } from './sample';
 import type { LoadPlan } from './plan';
+import type { LoadShardContext } from './starter';
 
 /** What the main thread gives one load worker (structured-clone safe). */
 export interface LoadWorkerData<T> {
@@ -10,6 +11,8 @@ export interface LoadWorkerData<T> {
   stride: number;
   /** The per-call template handed to the worker's starter. */
   template: T;
+  /** This worker's place in the run (and its own RTP port slice), handed to the starter too. */
+  shard: LoadShardContext;
   /** Module exporting `openLoadStarter(template)` (resolved in the worker). */
   starterModule: string;
 }

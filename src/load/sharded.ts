@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { LoadError } from './errors';
 import { loadModuleFile } from './module-files';
+import type { LoadCallTemplate } from './caller-start';
+import { DEFAULT_LOAD_RTP_PORTS, splitRtpPortRange, type LoadRtpPortRange } from './port-slices';
 import { validateLoadPlan, type LoadPlan } from './plan';
 import { runLoadWith, type LoadEngine, type LoadEngineSink, type LoadRunCommon } from './run';
 import type { LoadMainMessage, LoadWorkerData, LoadWorkerMessage } from './shard-protocol';
@@ -16,6 +18,13 @@ export interface ShardedLoadOptions<T> extends LoadRunCommon {
   template: T;
   /** Worker entry file (default: src/load/worker.ts from sources, dist/load-worker.js when built). */
   workerFile?: string;
+  /**
+   * RTP port range the workers split into disjoint slices (each starter gets its slice in its
+   * {@link LoadShardContext}); null when the calls bind no RTP ports. Default, for a
+   * {@link LoadCallTemplate}-shaped template: null with `media: false`, else its `rtpPorts`, else
+   * 10000–20000 (a Caller's default).
+   */
+  rtpPorts?: LoadRtpPortRange | null;
 }
 
 /** Splits `n` into `parts` near-equal integers (the first ones get the remainder). */
@@ -44,6 +53,8 @@ class ShardedEngine<T> implements LoadEngine {
 
   constructor(
     private readonly options: ShardedLoadOptions<T>,
+    private readonly parts: readonly LoadPlan[],
+    private readonly slices: readonly LoadRtpPortRange[] | null,
     private readonly sink: LoadEngineSink,
   ) {}
 
@@ -60,17 +71,17 @@ class ShardedEngine<T> implements LoadEngine {
   }
 
   run(): Promise<void> {
-    const { plan, workers: n } = this.options;
-    const count = Math.min(n, plan.calls);
+    const count = this.parts.length;
     const runs: Array<Promise<void>> = [];
     for (let w = 0; w < count; w++) {
-      const part: LoadPlan = {
-        calls: share(plan.calls, count, w),
-        concurrency: Math.max(1, share(plan.concurrency, count, w)),
-        ratePerSec: plan.ratePerSec === undefined ? undefined : plan.ratePerSec / count,
-        rampMs: plan.rampMs,
+      const data: LoadWorkerData<T> = {
+        plan: this.parts[w],
+        first: w,
+        stride: count,
+        template: this.options.template,
+        shard: this.slices ? { index: w, count, rtpPorts: this.slices[w] } : { index: w, count },
+        starterModule: this.options.starterModule,
       };
-      const data: LoadWorkerData<T> = { plan: part, first: w, stride: count, template: this.options.template, starterModule: this.options.starterModule };
       const worker = startWorker(data, this.options.workerFile ?? WORKER_FILE);
       this.workers.push(worker);
       runs.push(this.follow(worker, w));
@@ -137,13 +148,38 @@ class ShardedEngine<T> implements LoadEngine {
   }
 }
 
+/** The plan of each of `count` workers: calls, concurrency and rate split evenly. */
+function splitPlan(plan: LoadPlan, count: number): LoadPlan[] {
+  return Array.from({ length: count }, (_, w) => ({
+    calls: share(plan.calls, count, w),
+    concurrency: Math.max(1, share(plan.concurrency, count, w)),
+    ratePerSec: plan.ratePerSec === undefined ? undefined : plan.ratePerSec / count,
+    rampMs: plan.rampMs,
+  }));
+}
+
+/** The range to split (see {@link ShardedLoadOptions.rtpPorts}), null for none. */
+function rtpRangeOf<T>(options: ShardedLoadOptions<T>): LoadRtpPortRange | null {
+  if (options.rtpPorts !== undefined) return options.rtpPorts;
+  const t = options.template as Partial<Pick<LoadCallTemplate, 'media' | 'rtpPorts'>> | null;
+  if (t === null || typeof t !== 'object') return DEFAULT_LOAD_RTP_PORTS;
+  if (t.media === false) return null;
+  return t.rtpPorts && typeof t.rtpPorts === 'object' ? t.rtpPorts : DEFAULT_LOAD_RTP_PORTS;
+}
+
 /**
  * Like {@link runLoad}, but the calls run on `workers` worker threads, one starter (Caller) each:
- * calls, concurrency and rate are split evenly; results, aggregate, progress and interrupt
- * handling stay in this thread, so the output is the same as a single-loop run.
+ * calls, concurrency and rate are split evenly, and the RTP port range into disjoint slices (so
+ * workers never race for a port); results, aggregate, progress and interrupt handling stay in
+ * this thread, so the output is the same as a single-loop run.
+ * @throws {@link LoadError} `LOAD_BAD_OPTION` for a bad plan or worker count, or an RTP range too
+ *   small for the concurrency (before any worker starts).
  */
 export function runShardedLoad<T>(options: ShardedLoadOptions<T>): Promise<LoadSummary> {
   validateLoadPlan(options.plan);
   if (!Number.isSafeInteger(options.workers) || options.workers < 1) throw new LoadError('LOAD_BAD_OPTION', `workers must be an integer ≥ 1, got ${options.workers}`);
-  return runLoadWith(options, Math.min(options.workers, options.plan.calls), (sink) => new ShardedEngine(options, sink));
+  const parts = splitPlan(options.plan, Math.min(options.workers, options.plan.calls));
+  const range = rtpRangeOf(options);
+  const slices = range ? splitRtpPortRange(range, parts.map((p) => p.concurrency)) : null;
+  return runLoadWith(options, parts.length, (sink) => new ShardedEngine(options, parts, slices, sink));
 }

@@ -1,3 +1,4 @@
+import type { LoadRtpPortRange } from './port-slices';
 import type { StartCall } from './scheduler';
 
 /** Something that places calls for a load run and is closed afterwards (e.g. one Caller). */
@@ -6,11 +7,24 @@ export interface LoadStarter {
   close(): Promise<void>;
 }
 
+/** Which worker of a sharded run a starter belongs to, and what is its alone. */
+export interface LoadShardContext {
+  /** This worker, 0-based. */
+  readonly index: number;
+  /** Workers in the run. */
+  readonly count: number;
+  /**
+   * This worker's RTP port slice, disjoint from every other worker's (bind media ports only
+   * here). Absent when the run's calls bind no RTP ports (signalling only).
+   */
+  readonly rtpPorts?: LoadRtpPortRange;
+}
+
 /**
  * A module a load worker can load by path: it builds its own {@link LoadStarter} from a
  * structured-clone-safe template (each worker has its own sockets, so nothing live crosses
- * threads).
+ * threads) and the worker's {@link LoadShardContext}.
  */
 export interface LoadStarterModule<T> {
-  openLoadStarter(template: T): Promise<LoadStarter>;
+  openLoadStarter(template: T, shard?: LoadShardContext): Promise<LoadStarter>;
 }

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const global = (i: number): number => data.first + i * data.stride;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(data.starterModule) as LoadStarterModule<unknown>;
-  const starter = await mod.openLoadStarter(data.template);
+  const starter = await mod.openLoadStarter(data.template, data.shard);
   const scheduler = new LoadScheduler(data.plan, (i, signal) => starter.startCall(global(i), signal), {
     onStart: (i) => post({ type: 'start', index: global(i) }),
     onStartError: (_i, err) => startFailureResult(String(data.template.target ?? ''), data.template.transport ?? 'udp', err),
