@@ -5,7 +5,7 @@
  * 1. Call rate: INVITE/100/180/200/ACK/BYE/200 against a SIPp UAS (uas-basic, no media) at
  *    rising rates; the highest rate with 0 failed calls, CPU %. Anchor: SIPp UAC → same UAS.
  * 2. Concurrent media: C calls, each streaming G.711 both ways (we send, the UAS echoes) for the
- *    hold time; loss %, p99 pacing error, CPU %, heap per active call. Anchor: SIPp UAC with
+ *    hold time; loss %, p99 pacing error, CPU %, memory (heap + external) per active call. Anchor: SIPp UAC with
  *    rtp_stream → SIPp UAS -rtp_echo (bench-sipp.sh rtp). When our loss against SIPp's echo is
  *    over 1 %, the same C also runs against a sipprobe TestAgent echo in a child process, to
  *    tell which side limits.
@@ -26,7 +26,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { makeLogDir, runTool, stopAllPeers, startSippUas } from '../../test/interop/harness';
 import { runLoad, type LoadSummary } from '../../src/load';
-import { settledHeapBytes } from './memory';
+import { memoryPerActiveCall } from './memory-run';
 import { CpuWatch, descendantNamed, selfCpu } from './proc';
 import { sippAborted, sippCallRate, sippConcurrentRtp, type SippRun } from './sipp-anchor';
 import { openSipprobe, shardedMediaRun, shardedSignallingRun, startAgentChild, SteadyWindow } from './sipprobe';
@@ -80,7 +80,7 @@ interface MediaRow {
   pacingP99Ms: number;
   cpu: number;
   peerCpu: number;
-  heapPerCallKiB: number;
+  memPerCallKiB: number;
   load: string;
 }
 
@@ -189,7 +189,8 @@ async function sipprobeMediaStep(concurrent: number, target: { uri: string; peer
     const pacing = client.pacingP99Ms();
     // Memory in a separate short run: a forced full GC stalls the event loop, and that stall
     // must not land in the pacing and loss numbers above.
-    const heapPerCallKiB = await memoryPerCall(concurrent, target.uri, wav);
+    const mem = await memoryPerActiveCall({ uri: target.uri, wav, calls: concurrent, evaluate: EVALUATE });
+    console.log(`  memory per active call (${mem.active} calls streaming, after a warm-up): ${f1(mem.total / 1024)} KiB = heap ${f1(mem.heapUsed / 1024)} + external ${f1(mem.external / 1024)} KiB (target ≤ 64 KiB without evaluation)`);
     return {
       who: label,
       concurrent,
@@ -199,26 +200,9 @@ async function sipprobeMediaStep(concurrent: number, target: { uri: string; peer
       pacingP99Ms: pacing,
       cpu: cpuPercent,
       peerCpu: peerWatch?.stop(wallMs) ?? NaN,
-      heapPerCallKiB,
+      memPerCallKiB: mem.total / 1024,
       load,
     };
-  } finally {
-    await client.close();
-  }
-}
-
-/** Memory per active call (KiB): settled heap + Buffers with every call streaming, minus before. */
-async function memoryPerCall(concurrent: number, uri: string, wav: string): Promise<number> {
-  const holdS = 4;
-  const client = await openSipprobe({ target: uri, holdMs: holdS * 1000, media: 'tone', wav, evaluate: EVALUATE });
-  try {
-    const base = settledHeapBytes();
-    const rate = Math.max(1, Math.floor(concurrent / 2));
-    let peak = NaN;
-    const probe = setTimeout(() => (peak = settledHeapBytes()), (concurrent / rate + holdS / 2) * 1000);
-    await runLoad({ target: uri, plan: { calls: concurrent, concurrency: concurrent, ratePerSec: rate }, startCall: client.startCall });
-    clearTimeout(probe);
-    return (peak - base) / concurrent / 1024;
   } finally {
     await client.close();
   }
@@ -270,7 +254,7 @@ async function shardedVsSippEcho(concurrent: number, wav: string, workers: numbe
       pacingP99Ms: NaN,
       cpu: cpuPercent,
       peerCpu: peerWatch?.stop(wallMs) ?? NaN,
-      heapPerCallKiB: NaN,
+      memPerCallKiB: NaN,
       load,
     };
   } finally {
@@ -290,7 +274,7 @@ async function sippMediaStep(concurrent: number, wav: string): Promise<MediaRow>
     pacingP99Ms: NaN,
     cpu: r.uacCpu,
     peerCpu: r.uasCpu,
-    heapPerCallKiB: NaN,
+    memPerCallKiB: NaN,
     load,
   };
 }
@@ -299,7 +283,7 @@ function printMediaRows(rows: MediaRow[]): void {
   console.log(`${'run'.padEnd(26)}${'calls'.padStart(7)}${'ok'.padStart(6)}${'failed'.padStart(8)}${'loss %'.padStart(9)}${'pacing p99'.padStart(12)}${'CPU %'.padStart(8)}${'peer CPU %'.padStart(12)}${'mem/call'.padStart(12)}${'load1'.padStart(7)}`);
   for (const r of rows) {
     console.log(
-      `${r.who.padEnd(26)}${String(r.concurrent).padStart(7)}${String(r.ok).padStart(6)}${String(r.failed).padStart(8)}${f2(r.lossPercent).padStart(9)}${(f2(r.pacingP99Ms) + ' ms').padStart(12)}${f1(r.cpu).padStart(8)}${f1(r.peerCpu).padStart(12)}${(f1(r.heapPerCallKiB) + ' KiB').padStart(12)}${r.load.padStart(7)}`,
+      `${r.who.padEnd(26)}${String(r.concurrent).padStart(7)}${String(r.ok).padStart(6)}${String(r.failed).padStart(8)}${f2(r.lossPercent).padStart(9)}${(f2(r.pacingP99Ms) + ' ms').padStart(12)}${f1(r.cpu).padStart(8)}${f1(r.peerCpu).padStart(12)}${(f1(r.memPerCallKiB) + ' KiB').padStart(12)}${r.load.padStart(7)}`,
     );
   }
 }
@@ -338,7 +322,7 @@ async function main(): Promise<void> {
     for (const c of MEDIA_CONC) {
       const ours = await sipprobeVsSippEcho(c, wav);
       rows.push(ours);
-      console.log(`  sipprobe→SIPp echo C=${c}: loss ${f2(ours.lossPercent)} %, pacing p99 ${f2(ours.pacingP99Ms)} ms, CPU ${f1(ours.cpu)} %, ${f1(ours.heapPerCallKiB)} KiB/call`);
+      console.log(`  sipprobe→SIPp echo C=${c}: loss ${f2(ours.lossPercent)} %, pacing p99 ${f2(ours.pacingP99Ms)} ms, CPU ${f1(ours.cpu)} %, ${f1(ours.memPerCallKiB)} KiB/call`);
       let clean = ours.failed === 0 && ours.lossPercent < 1 && ours.pacingP99Ms <= 2;
       if (ours.failed === 0 && ours.lossPercent < 1) oursLossBest = Math.max(oursLossBest, c);
       if (ours.lossPercent >= 1) {

@@ -78,9 +78,8 @@ const STARTER_MODULE = DIST ? join(DIST, 'load-caller-start.js') : loadModuleFil
 const WORKER_FILE = DIST ? join(DIST, 'load-worker.js') : undefined;
 
 /**
- * A signalling-only load run (media: false, hold 0) on `workers` threads, one Caller each, each
- * with its own RTP range (unused here, but disjoint ranges keep workers from probing each other's
- * ports). Same aggregate as a single-loop run.
+ * A signalling-only load run (media: false, hold 0: no RTP port is bound) on `workers` threads,
+ * one Caller each. Same aggregate as a single-loop run.
  */
 export function shardedSignallingRun(opts: { target: string; plan: LoadPlan; workers: number; resultsPath: string; onSample: () => void }): Promise<LoadSummary> {
   const template: LoadCallTemplate = { target: opts.target, transport: 'udp', runId: `bench-${process.pid}`, media: false, durationMs: 0, codecs: ['PCMU'] };
@@ -98,8 +97,9 @@ export function shardedSignallingRun(opts: { target: string; plan: LoadPlan; wor
 }
 
 /**
- * A media load run on `workers` threads (one Caller, pacer and RTP range each): every call plays
- * `wav` for `holdMs`. Pacing statistics stay in the workers, so only loss and CPU are known.
+ * A media load run on `workers` threads (one Caller and pacer each, each binding RTP only in its
+ * own slice of 10000–20000): every call plays `wav` for `holdMs`. Pacing statistics stay in the
+ * workers, so only loss and CPU are known.
  */
 export function shardedMediaRun(opts: { target: string; plan: LoadPlan; workers: number; holdMs: number; wav: string; evaluate: boolean; resultsPath: string }): Promise<LoadSummary> {
   const template: LoadCallTemplate = {
