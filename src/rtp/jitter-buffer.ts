@@ -107,6 +107,14 @@ export interface JitterBufferStats {
 
 // Frame numbers can be negative (a packet overtaken during pre-roll), so empty is -∞, not -1.
 const EMPTY = -Infinity;
+// Per-slot fields, in one Float64Array (one allocation instead of six typed arrays per stream).
+const F_FRAME = 0;
+const F_TS = 1;
+const F_SEQ = 2;
+const F_MARKER = 3;
+const F_ARRIVAL = 4;
+const F_LENGTH = 5;
+const FIELDS = 6;
 // The payload of idle and concealed frames (read-only in practice: nothing is ever written to it).
 const NO_PAYLOAD = new Uint8Array(0);
 
@@ -124,12 +132,8 @@ export class JitterBuffer {
   private readonly maxPayload: number;
   private readonly idleAfter: number;
   private readonly mask: number;
-  private readonly slotFrame: Float64Array;
-  private readonly slotTs: Float64Array;
-  private readonly slotSeq: Uint16Array;
-  private readonly slotMarker: Uint8Array;
-  private readonly slotArrival: Float64Array;
-  private readonly slotLength: Uint16Array;
+  /** `FIELDS` numbers per slot: frame number (EMPTY when free), timestamp, seq, marker, arrival, payload length. */
+  private readonly slots: Float64Array;
   /** Payload room per slot now (0 before the first packet without a hint). */
   private slotSize: number;
   private storage: Uint8Array;
@@ -173,12 +177,8 @@ export class JitterBuffer {
     let size = 4;
     while (size < 2 * depth + 4) size *= 2;
     this.mask = size - 1;
-    this.slotFrame = new Float64Array(size).fill(EMPTY);
-    this.slotTs = new Float64Array(size);
-    this.slotSeq = new Uint16Array(size);
-    this.slotMarker = new Uint8Array(size);
-    this.slotArrival = new Float64Array(size);
-    this.slotLength = new Uint16Array(size);
+    this.slots = new Float64Array(size * FIELDS);
+    this.clearSlots();
     this.slotSize = slotBytes;
     this.storage = new Uint8Array(size * slotBytes);
     this.out = { kind: 'idle', payload: NO_PAYLOAD, timestamp: 0, sequenceNumber: 0, marker: false, arrivalTime: 0 };
@@ -230,7 +230,7 @@ export class JitterBuffer {
     }
     if (frame >= this.playNext + this.capacity) return this.resync(ts, sequenceNumber, payload, arrivalTime, marker);
     const slot = frame & this.mask;
-    if (this.slotFrame[slot] === frame) {
+    if (this.slots[slot * FIELDS + F_FRAME] === frame) {
       this.duplicates++;
       return 'duplicate';
     }
@@ -254,18 +254,20 @@ export class JitterBuffer {
     }
     const frame = this.playNext++;
     const slot = frame & this.mask;
-    if (this.slotFrame[slot] === frame) {
-      this.slotFrame[slot] = EMPTY;
+    const at = slot * FIELDS;
+    const slots = this.slots;
+    if (slots[at + F_FRAME] === frame) {
+      slots[at + F_FRAME] = EMPTY;
       this.bufferedCount--;
       this.played++;
       this.emptyStreak = 0;
       const start = slot * this.slotSize;
       out.kind = 'frame';
-      out.payload = this.storage.subarray(start, start + this.slotLength[slot]);
-      out.timestamp = this.slotTs[slot];
-      out.sequenceNumber = this.slotSeq[slot];
-      out.marker = this.slotMarker[slot] === 1;
-      out.arrivalTime = this.slotArrival[slot];
+      out.payload = this.storage.subarray(start, start + slots[at + F_LENGTH]);
+      out.timestamp = slots[at + F_TS];
+      out.sequenceNumber = slots[at + F_SEQ];
+      out.marker = slots[at + F_MARKER] === 1;
+      out.arrivalTime = slots[at + F_ARRIVAL];
       return out;
     }
     out.timestamp = (this.refTs + (frame - this.refFrame) * this.step) >>> 0;
@@ -284,7 +286,7 @@ export class JitterBuffer {
 
   /** Drops everything buffered and waits for a new first packet (e.g. after a re-INVITE). */
   reset(): void {
-    this.slotFrame.fill(EMPTY);
+    this.clearSlots();
     this.bufferedCount = 0;
     this.active = false;
   }
@@ -306,7 +308,7 @@ export class JitterBuffer {
   }
 
   private start(ts: number): void {
-    this.slotFrame.fill(EMPTY);
+    this.clearSlots();
     this.bufferedCount = 0;
     this.active = true;
     this.refTs = ts;
@@ -328,15 +330,22 @@ export class JitterBuffer {
   private store(frame: number, ts: number, seq: number, payload: Uint8Array, arrivalTime: number, marker: boolean): void {
     if (payload.length > this.slotSize) this.grow(payload.length);
     const slot = frame & this.mask;
-    this.slotFrame[slot] = frame;
-    this.slotTs[slot] = ts;
-    this.slotSeq[slot] = seq;
-    this.slotMarker[slot] = marker ? 1 : 0;
-    this.slotArrival[slot] = arrivalTime;
-    this.slotLength[slot] = payload.length;
+    const at = slot * FIELDS;
+    const slots = this.slots;
+    slots[at + F_FRAME] = frame;
+    slots[at + F_TS] = ts;
+    slots[at + F_SEQ] = seq & 0xffff;
+    slots[at + F_MARKER] = marker ? 1 : 0;
+    slots[at + F_ARRIVAL] = arrivalTime;
+    slots[at + F_LENGTH] = payload.length;
     this.storage.set(payload, slot * this.slotSize);
     this.bufferedCount++;
     if (frame > this.maxFrame) this.maxFrame = frame;
+  }
+
+  /** Marks every slot free. */
+  private clearSlots(): void {
+    for (let at = F_FRAME; at < this.slots.length; at += FIELDS) this.slots[at] = EMPTY;
   }
 
   /**
@@ -348,9 +357,9 @@ export class JitterBuffer {
     const next = new Uint8Array(this.capacity * size);
     if (this.bufferedCount > 0) {
       for (let slot = 0; slot < this.capacity; slot++) {
-        if (this.slotFrame[slot] === EMPTY) continue;
+        if (this.slots[slot * FIELDS + F_FRAME] === EMPTY) continue;
         const from = slot * this.slotSize;
-        next.set(this.storage.subarray(from, from + this.slotLength[slot]), slot * size);
+        next.set(this.storage.subarray(from, from + this.slots[slot * FIELDS + F_LENGTH]), slot * size);
       }
     }
     this.storage = next;

@@ -338,6 +338,18 @@ function maxReceivePayload(codec: Codec): number {
 let encodeScratch = new Uint8Array(0);
 const rtcpScratch = Buffer.alloc(MAX_PACKET);
 
+// Likewise the PCM of the frame being sent (handed to 'sent' listeners as a view valid only during
+// the call) and of the frame being decoded (consumers get a copy): one array per frame length and
+// direction for the whole thread, since ticks of different sessions never interleave.
+const sendPcm = new Map<number, Int16Array>();
+const receivePcm = new Map<number, Int16Array>();
+
+function sharedPcm(pool: Map<number, Int16Array>, length: number): Int16Array {
+  let a = pool.get(length);
+  if (!a) pool.set(length, (a = new Int16Array(length)));
+  return a;
+}
+
 /** The shared encode buffer, at least `bytes` long: any frame the encoder can produce fits. */
 function encodeBuffer(bytes: number): Uint8Array {
   if (encodeScratch.length < bytes) encodeScratch = new Uint8Array(bytes);
@@ -580,7 +592,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.ring = Buffer.alloc(SEND_RING * this.ringSlot);
     // a frame as 16-bit PCM bounds every encoder's output (Opus is told a frame's sample count)
     this.encodeBytes = Math.max(MAX_PACKET, codec.samplesPerFrame * 2);
-    this.frame = new Int16Array(codec.samplesPerFrame);
+    this.frame = sharedPcm(sendPcm, codec.samplesPerFrame);
     this.sendStats = new RtpSendStats({ ssrc: this.ssrc, clockRate: codec.clockRate });
 
     this.recvStats = new RtpReceiveStats({ clockRate: codec.clockRate, ssrc: this.remoteSsrc ?? 0 });
@@ -593,7 +605,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       slotBytes: this.rxFrameBytes,
     });
     this.dtmfReceiver = this.rxTePt >= 0 ? new DtmfReceiver({ clockRate: this.teClockRate }) : null;
-    this.decoded = new Int16Array(this.decoder.samplesPerFrame * this.decoder.channels);
+    this.decoded = sharedPcm(receivePcm, this.decoder.samplesPerFrame * this.decoder.channels);
 
     if (options.remote) this.setRemote(options.remote);
     if (options.direction) this.setDirection(options.direction);
