@@ -564,12 +564,12 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.#capture) this.#captureSip(ev);
     const t = this.#now();
     const local = ev.local ? hostPort(ev.local) : this.#sentByText(ev.protocol);
-    const entry = ladderEntry(ev.message, t, ev.direction === 'out' ? 'sent' : 'received', ev.protocol, local, hostPort(ev.remote));
+    const entry = ladderEntry(ev.message, t, ev.direction === 'out' ? 'sent' : 'received', ev.protocol, local, hostPort(ev.remote), ev.raw);
     this.#messages.push(entry);
     const m = ev.message;
     if (ev.direction === 'out' && m.kind === 'request' && m.method === 'INVITE' && !this.#inviteSized && !ev.retransmission) {
       this.#inviteSized = true;
-      const size = serializeMessage(m).length;
+      const size = ev.raw?.length ?? serializeMessage(m).length;
       this.#warnings.push(...inviteWarnings(this.#headerSet, size, ev.protocol));
     }
     if (ev.direction === 'out' && m.kind === 'request' && m.method === 'CANCEL' && !ev.retransmission) this.#event('cancel-sent');

@@ -79,9 +79,9 @@ export class CallCapture {
   }
 
   /**
-   * One SIP message from the user agent's trace: the bytes as sent when the trace has them
-   * (`raw`), else the message serialized again; our end is the trace's `local`, else `local`
-   * (our SIP address for the transport).
+   * One SIP message from the user agent's trace: the bytes as sent or received when the trace
+   * has them (`raw`; the built-in transports always do), else the message serialized again;
+   * our end is the trace's `local`, else `local` (our SIP address for the transport).
    */
   sip(ev: SipTraceEvent, local: PcapEndpoint): void {
     if (this.#done || this.#failed) return;

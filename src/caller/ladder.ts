@@ -22,7 +22,10 @@ export function firstLineOf(msg: SipRequest | SipResponse): string {
   return msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0` : `SIP/2.0 ${msg.status} ${msg.reason}`;
 }
 
-/** A ladder entry for one message, text redacted. */
+/**
+ * A ladder entry for one message, text redacted: `wire` (the bytes as sent or received) when
+ * given, else the message serialized again.
+ */
 export function ladderEntry(
   msg: SipRequest | SipResponse,
   t: number,
@@ -30,10 +33,11 @@ export function ladderEntry(
   transport: 'udp' | 'tcp' | 'tls',
   local: string,
   remote: string,
+  wire?: Buffer,
 ): LadderMessage {
   let raw: string;
   try {
-    raw = serializeMessage(msg).toString('utf8');
+    raw = (wire ?? serializeMessage(msg)).toString('utf8');
   } catch {
     raw = firstLineOf(msg);
   }

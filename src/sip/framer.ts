@@ -37,11 +37,16 @@ export class SipStreamFramer {
     return this.buf.length;
   }
 
-  /** Adds a chunk; returns every message it completes. Throws `SipParseError` on malformed or oversize input. */
-  push(chunk: Buffer): SipMessage[] {
+  /**
+   * Adds a chunk; returns every message it completes. Throws `SipParseError` on malformed or
+   * oversize input. With `raws`, each returned message's exact bytes are appended to it (same
+   * order): views of a buffer the framer never writes again (each chunk is copied in), so they
+   * stay valid without a copy.
+   */
+  push(chunk: Buffer, raws?: Buffer[]): SipMessage[] {
     if (this.failed) throw this.failed;
     try {
-      return this.drain(chunk);
+      return this.drain(chunk, raws);
     } catch (e) {
       if (e instanceof SipParseError) this.failed = e;
       this.buf = Buffer.alloc(0);
@@ -56,7 +61,7 @@ export class SipStreamFramer {
     this.failed = undefined;
   }
 
-  private drain(chunk: Buffer): SipMessage[] {
+  private drain(chunk: Buffer, raws: Buffer[] | undefined): SipMessage[] {
     // copy: the caller may reuse its chunk, and bodies we return point into this buffer
     this.buf = this.buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buf, chunk]);
     const out: SipMessage[] = [];
@@ -85,6 +90,7 @@ export class SipStreamFramer {
       if (buf.length - p < total) break;
       const { message } = scanMessage(buf, p, p + total, this.lim, true, true);
       out.push(message);
+      raws?.push(buf.subarray(p, p + total));
       p += total;
       this.scanned = p;
     }
@@ -134,7 +140,8 @@ function contentLengthOf(buf: Buffer, a: number, z: number): number {
       let q = p;
       while (q < lf && buf[q] !== 58 && buf[q] !== 32 && buf[q] !== 9) q++;
       const nl = q - p;
-      if (nl === 1 || (nl === 14 && buf.toString('latin1', p, q).toLowerCase() === 'content-length')) {
+      // "l" is the compact form of Content-Length; "c" is Content-Type's (RFC 3261 §7.3.3)
+      if ((nl === 1 && b0 === 0x6c) || (nl === 14 && buf.toString('latin1', p, q).toLowerCase() === 'content-length')) {
         while (q < lf && (buf[q] === 32 || buf[q] === 9)) q++;
         if (buf[q] === 58) {
           q++;

@@ -81,9 +81,10 @@ export interface SipTraceEvent {
    */
   readonly local?: { readonly address: string; readonly port: number };
   /**
-   * The exact bytes sent (`out`), retransmissions included. Undefined for received messages:
-   * the transports hand up parsed messages only (a request's Via then also carries the
-   * `received`/`rport` we added), and for sends through transports that do not report bytes.
+   * The exact bytes on the wire: as sent (`out`, retransmissions included) or as received
+   * (`in`: before our `received`/`rport` went into a request's Via). Undefined where the
+   * transport does not report bytes (stand-in transports).
+   * A view of transport memory: read it, do not keep or modify it.
    */
   readonly raw?: Buffer;
   /** True for a retransmission of bytes sent before. */
@@ -383,7 +384,7 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
   // ---- inbound routing ---------------------------------------------------------------------
 
   private readonly onMessage = (inbound: SipInbound): void => {
-    this.emit('trace', { direction: 'in', message: inbound.message, protocol: inbound.protocol, remote: inbound.remote, local: inbound.local, raw: undefined, retransmission: false } satisfies SipTraceEvent);
+    this.emit('trace', { direction: 'in', message: inbound.message, protocol: inbound.protocol, remote: inbound.remote, local: inbound.local, raw: inbound.raw, retransmission: false } satisfies SipTraceEvent);
     const msg = inbound.message;
     // §8.1.3.3 / §8.2: semantically broken messages are refused (requests) or dropped (responses)
     // before they reach a transaction, except ACKs, which are never answered

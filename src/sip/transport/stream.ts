@@ -38,6 +38,8 @@ interface Conn {
   idle: TimerHandle | undefined;
   /** LFs of keep-alive CRLFs seen since the last message (a ping is two CRLFs). */
   pendingLf: number;
+  /** The framer's raw bytes of the messages of one chunk (reused from chunk to chunk). */
+  readonly raws: Buffer[];
 }
 
 function unref(h: TimerHandle): TimerHandle {
@@ -191,7 +193,7 @@ export abstract class SipStreamTransport extends SipTransportBase {
     this.stats.connections++;
     const remote: SipAddress = remoteOverride ?? { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
     const local: SipAddress = { address: socket.localAddress ?? this.bound.address, port: this.bound.port || (socket.localPort ?? 0) };
-    const conn: Conn = { key: addressKey(remote), socket, framer: new SipStreamFramer(this.opts.limits), local, remote, idle: undefined, pendingLf: 0 };
+    const conn: Conn = { key: addressKey(remote), socket, framer: new SipStreamFramer(this.opts.limits), local, remote, idle: undefined, pendingLf: 0, raws: [] };
     socket.setNoDelay(true);
     const existing = this.conns.get(conn.key);
     if (!existing) this.conns.set(conn.key, conn);
@@ -206,8 +208,10 @@ export abstract class SipStreamTransport extends SipTransportBase {
     this.touch(conn);
     const before = conn.framer.keepAlives;
     let messages;
+    const raws = conn.raws;
+    raws.length = 0;
     try {
-      messages = conn.framer.push(chunk);
+      messages = conn.framer.push(chunk, raws);
     } catch (e) {
       // a stream cannot be resynchronised after a framing error: report and close (§18.3)
       this.malformed(e, chunk, conn.local, conn.remote);
@@ -217,7 +221,9 @@ export abstract class SipStreamTransport extends SipTransportBase {
     const lfs = conn.framer.keepAlives - before;
     if (lfs > 0) this.onKeepAlive(conn, lfs, messages.length > 0);
     this.stats.bytesIn += chunk.length;
-    for (const m of messages) this.deliver(m, conn.local, conn.remote);
+    // the views stay valid (the framer never rewrites a buffer it returned bytes from)
+    for (let i = 0; i < messages.length; i++) this.deliver(messages[i], conn.local, conn.remote, raws[i]);
+    raws.length = 0;
   }
 
   private onKeepAlive(conn: Conn, lfs: number, sawMessage: boolean): void {

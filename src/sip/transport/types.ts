@@ -37,10 +37,10 @@ export interface SipInbound {
    */
   readonly local: SipAddress;
   /**
-   * The message's exact bytes as received (UDP: the datagram itself, a view — not a copy; do
-   * not modify it). `message` may differ from them: a request's Via gets `received`/`rport`
-   * (§18.2.1). Undefined for messages that did not come off a socket (a request salvaged for
-   * a 400, stand-in transports) and, for now, on TCP/TLS (the stream framer returns messages only).
+   * The message's exact bytes as received (UDP: the datagram itself; TCP/TLS: the framed
+   * message, keep-alive CRLFs around it excluded). A view, not a copy: do not modify it.
+   * `message` may differ from them: a request's Via gets `received`/`rport` (§18.2.1).
+   * Undefined only for messages that did not come off a socket (stand-in transports).
    */
   readonly raw?: Buffer;
   /** The peer's source address and port (for TCP/TLS: of the connection). */

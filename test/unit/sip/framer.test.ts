@@ -38,4 +38,28 @@ describe('SipStreamFramer', () => {
     const h = new SipStreamFramer({ maxBufferedBytes: 1000 });
     expect(() => h.push(Buffer.from('OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 5000\r\n\r\n'))).toThrow(expect.objectContaining({ code: 'SIP_PARSE_LIMIT' }));
   });
+
+  it('reports the exact bytes of each message when asked, keep-alives left out, valid after later chunks and input reuse', () => {
+    const f = new SipStreamFramer();
+    const a = msg(1, 'abc');
+    const b = msg(2);
+    const chunk = Buffer.from('\r\n\r\n' + a + '\r\n' + b + msg(3).slice(0, 20));
+    const raws: Buffer[] = [];
+    const out = f.push(chunk, raws);
+    expect(out.map((m) => m.cseq?.seq)).toEqual([1, 2]);
+    expect(raws.map((r) => r.toString('latin1'))).toEqual([a, b]);
+    chunk.fill(0);
+    const more: Buffer[] = [];
+    expect(f.push(Buffer.from(msg(3).slice(20)), more).map((m) => m.cseq?.seq)).toEqual([3]);
+    expect(more.map((r) => r.toString('latin1'))).toEqual([msg(3)]);
+    expect(raws.map((r) => r.toString('latin1'))).toEqual([a, b]);
+  });
+
+  it('takes only "l" as the compact Content-Length: a compact Content-Type ("c") before it frames right', () => {
+    const f = new SipStreamFramer();
+    const wire = 'MESSAGE sip:a@example.com SIP/2.0\r\nv: SIP/2.0/TCP h;branch=z9hG4bKc\r\nCSeq: 1 MESSAGE\r\nc: text/plain\r\nl: 5\r\n\r\nhello';
+    const out = f.push(Buffer.from(wire + wire));
+    expect(out).toHaveLength(2);
+    expect(out.map((m) => m.body.toString())).toEqual(['hello', 'hello']);
+  });
 });

@@ -3,9 +3,15 @@
  * re-serialization: the wire below is valid but oddly formatted (compact names, extra
  * whitespace, a folded line, odd header case), so serializing the parsed message differs.
  */
+import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tls from 'node:tls';
 import { serializeMessage } from '../../../../src/sip';
-import { SipUdpTransport } from '../../../../src/sip/transport';
+import { SipTcpTransport, SipTlsTransport, SipUdpTransport, type SipInbound } from '../../../../src/sip/transport';
 import { nextMessage } from './helpers';
 
 /** A valid request no serializer would write this way. */
@@ -91,5 +97,85 @@ describe('SipUdpTransport raw bytes', () => {
     await done;
     expect(seen[0].equals(a)).toBe(true);
     expect(seen[1].equals(b)).toBe(true);
+  });
+});
+
+/** A fresh self-signed certificate for 127.0.0.1, made with the openssl CLI. */
+function selfSigned(): { cert: Buffer; key: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), 'sipprobe-raw-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      { stdio: 'ignore' },
+    );
+    return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Collects every inbound message of a transport. */
+function collect(t: SipTcpTransport | SipTlsTransport): SipInbound[] {
+  const out: SipInbound[] = [];
+  t.on('message', (m) => out.push(m));
+  return out;
+}
+
+async function until(pred: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const write = (s: net.Socket, b: Buffer | string): Promise<void> => new Promise((r, j) => s.write(b, (e) => (e ? j(e) : r())));
+
+const tlsPair = selfSigned();
+
+describe.each([
+  ['tcp', () => new SipTcpTransport({ address: '127.0.0.1' }), (port: number) => net.connect({ host: '127.0.0.1', port }), 'connect'],
+  ['tls', () => new SipTlsTransport({ address: '127.0.0.1', ...tlsPair }), (port: number) => tls.connect({ host: '127.0.0.1', port, ca: tlsPair.cert }), 'secureConnect'],
+] as const)('%s raw bytes', (_name, makeServer, dial, ready) => {
+  let t: SipTcpTransport | SipTlsTransport;
+  let client: net.Socket;
+  beforeEach(async () => {
+    t = makeServer();
+    await t.listen();
+    client = dial(t.local.port);
+    client.on('error', () => undefined);
+    await new Promise((r) => client.once(ready, r));
+  });
+  afterEach(async () => {
+    client.destroy();
+    await t.close();
+  });
+
+  it('one message written a byte at a time comes up as the exact bytes', async () => {
+    const wire = oddRequest('SIP/2.0/TCP 192.0.2.9:5060;branch=z9hG4bKrawS1', 'body bytes');
+    const got = collect(t);
+    for (let i = 0; i < wire.length; i++) await write(client, wire.subarray(i, i + 1));
+    await until(() => got.length === 1);
+    expect(got[0].raw!.equals(wire)).toBe(true);
+    expect(serializeMessage(got[0].message).equals(wire)).toBe(false);
+    expect(got[0].message.topVia?.received).toBe('127.0.0.1');
+    expect(got[0].local.port).toBe(t.local.port);
+    expect(got[0].remote.port).toBe(client.localPort);
+  });
+
+  it('several messages and keep-alives in one write: each message gets its own bytes, CRLFs around them left out', async () => {
+    const a = oddRequest('SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKrawS2', 'first');
+    const b = oddResponse();
+    const c = oddRequest('SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKrawS3', '');
+    const got = collect(t);
+    await write(client, Buffer.concat([Buffer.from('\r\n\r\n'), a, b, Buffer.from('\r\n'), c.subarray(0, 40)]));
+    await until(() => got.length === 2);
+    await write(client, c.subarray(40));
+    await until(() => got.length === 3);
+    expect(got.map((m) => m.raw!.toString('latin1'))).toEqual([a, b, c].map((x) => x.toString('latin1')));
+    // views of one received buffer, not copies: still intact after later reads
+    expect(got[0].message.body.buffer).toBe(got[0].raw!.buffer);
   });
 });

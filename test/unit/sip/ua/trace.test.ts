@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe.each(['udp', 'tcp'] as const)('trace over %s', (protocol) => {
-  it('carries local (our socket) and raw (the bytes as sent) for out; local for in', async () => {
+  it('carries local (our socket) and raw (the bytes on the wire) both ways', async () => {
     const only = { udp: protocol === 'udp' ? {} : (false as const), tcp: protocol === 'tcp' ? {} : (false as const) };
     a = new SipUserAgent({ transport: only, timers: { T1: 50 } });
     b = new SipUserAgent({ transport: only, timers: { T1: 50 } });
@@ -23,6 +23,8 @@ describe.each(['udp', 'tcp'] as const)('trace over %s', (protocol) => {
     await b.start();
     const trace: SipTraceEvent[] = [];
     a.on('trace', (e) => trace.push(e));
+    const peerTrace: SipTraceEvent[] = [];
+    b.on('trace', (e) => peerTrace.push(e));
     // the raw bytes are what the peer read: compare with what arrives there
     const arrived: Buffer[] = [];
     b.on('invite', (inv) => {
@@ -43,7 +45,10 @@ describe.each(['udp', 'tcp'] as const)('trace over %s', (protocol) => {
     const busy = trace.find((e) => e.direction === 'in' && e.message.kind === 'response' && e.message.status === 486)!;
     expect(busy.local!.address).toBe(ours.address);
     if (protocol === 'udp') expect(busy.local).toEqual(ours);
-    expect(busy.raw).toBeUndefined();
+    // received: the bytes exactly as the peer sent them
+    const busySent = peerTrace.find((e) => e.direction === 'out' && e.message.kind === 'response' && e.message.status === 486)!;
+    expect(Buffer.isBuffer(busy.raw)).toBe(true);
+    expect(busy.raw!.equals(busySent.raw!)).toBe(true);
     expect(busy.remote.port).toBe(port);
     await new Promise((res) => setTimeout(res, 20)); // the ACK's send settles after the result
     const ack = trace.find((e) => e.direction === 'out' && e.message.kind === 'request' && e.message.method === 'ACK');
