@@ -335,7 +335,7 @@ function maxReceivePayload(codec: Codec): number {
 
 // Encoding and RTCP building are synchronous and their output is copied out at once, so every
 // session of a thread shares one scratch buffer for each instead of holding its own.
-let encodeScratch = new Uint8Array(0);
+let encodeScratch = Buffer.alloc(0);
 const rtcpScratch = Buffer.alloc(MAX_PACKET);
 
 // Likewise the PCM of the frame being sent (handed to 'sent' listeners as a view valid only during
@@ -351,8 +351,8 @@ function sharedPcm(pool: Map<number, Int16Array>, length: number): Int16Array {
 }
 
 /** The shared encode buffer, at least `bytes` long: any frame the encoder can produce fits. */
-function encodeBuffer(bytes: number): Uint8Array {
-  if (encodeScratch.length < bytes) encodeScratch = new Uint8Array(bytes);
+function encodeBuffer(bytes: number): Buffer {
+  if (encodeScratch.length < bytes) encodeScratch = Buffer.alloc(bytes);
   return encodeScratch;
 }
 
@@ -873,7 +873,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     h.sequenceNumber = this.sequence;
     h.timestamp = timestamp;
     writeRtpHeader(h, buf, offset);
-    buf.set(payloadLength === payload.length ? payload : payload.subarray(0, payloadLength), offset + RTP_HEADER_LENGTH);
+    // Buffer#copy takes a range without making a view (this runs for every packet)
+    if (payload instanceof Buffer) payload.copy(buf, offset + RTP_HEADER_LENGTH, 0, payloadLength);
+    else buf.set(payloadLength === payload.length ? payload : payload.subarray(0, payloadLength), offset + RTP_HEADER_LENGTH);
     this.rtpSocket.send(buf, offset, length, target.port, target.address);
     if (this.tap) this.tap('sent', buf.subarray(offset, offset + length), this.localRtp, target);
     this.ringIndex = (this.ringIndex + 1) % SEND_RING;
