@@ -4,7 +4,6 @@
  * formatted 486 (compact names, odd spacing, a folded line), and the capture must hold exactly
  * those bytes.
  */
-import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
@@ -14,6 +13,7 @@ import * as tls from 'node:tls';
 import { Caller } from '../../src/caller';
 import { parseMessage, serializeMessage, type SipMessage } from '../../src/sip';
 import { decodeFrame, readPcap } from '../unit/report/pcap-reader';
+import { selfSignedCert } from '../helpers/self-signed';
 
 jest.setTimeout(20_000);
 
@@ -22,13 +22,7 @@ let cert: string;
 let key: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sipprobe-pcap-received-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  ({ cert, key } = selfSignedCert());
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

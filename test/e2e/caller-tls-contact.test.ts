@@ -4,13 +4,13 @@
  * connection's local address and port (not 5061, not a listener that does not exist).
  * The peer is a bare `node:tls` server, so what it reads is exactly what went on the wire.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { Caller } from '../../src/caller';
 import { parseMessage, type SipRequest } from '../../src/sip';
+import { selfSignedCert } from '../helpers/self-signed';
 
 jest.setTimeout(20_000);
 
@@ -20,13 +20,7 @@ let key: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sipprobe-tls-contact-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  ({ cert, key } = selfSignedCert());
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,6 @@
  * The Caller over TLS has no certificate, so it cannot accept connections; the agent's BYE has
  * to reuse the connection the call came in on (RFC 3261 §18, RFC 5923/5626 connection reuse).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { TestAgent } from '../../src/agent';
 import { Caller } from '../../src/caller';
 import { RtpPortPool } from '../../src/rtp/port-pool';
 import { decodeFrame, readPcap } from '../unit/report/pcap-reader';
+import { selfSignedCert } from '../helpers/self-signed';
 
 jest.setTimeout(30_000);
 
@@ -21,13 +21,7 @@ let key: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sipprobe-caller-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  ({ cert, key } = selfSignedCert());
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,9 +1,9 @@
 /** A call over TLS between two user agents, with a self-signed certificate made for the test and verification on. */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SipUserAgent } from '../../src/sip/user-agent';
+import { selfSignedCert } from '../helpers/self-signed';
 
 let dir: string;
 let cert: string;
@@ -13,13 +13,7 @@ let callee: SipUserAgent | undefined;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sipprobe-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  ({ cert, key } = selfSignedCert());
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,16 +3,13 @@
  * re-serialization: the wire below is valid but oddly formatted (compact names, extra
  * whitespace, a folded line, odd header case), so serializing the parsed message differs.
  */
-import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { serializeMessage } from '../../../../src/sip';
 import { SipTcpTransport, SipTlsTransport, SipUdpTransport, type SipInbound } from '../../../../src/sip/transport';
 import { nextMessage } from './helpers';
+import { selfSignedCert } from '../../../helpers/self-signed';
 
 /** A valid request no serializer would write this way. */
 function oddRequest(via: string, body = 'hello'): Buffer {
@@ -100,21 +97,6 @@ describe('SipUdpTransport raw bytes', () => {
   });
 });
 
-/** A fresh self-signed certificate for 127.0.0.1, made with the openssl CLI. */
-function selfSigned(): { cert: Buffer; key: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'sipprobe-raw-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Collects every inbound message of a transport. */
 function collect(t: SipTcpTransport | SipTlsTransport): SipInbound[] {
@@ -133,7 +115,7 @@ async function until(pred: () => boolean, ms = 3000): Promise<void> {
 
 const write = (s: net.Socket, b: Buffer | string): Promise<void> => new Promise((r, j) => s.write(b, (e) => (e ? j(e) : r())));
 
-const tlsPair = selfSigned();
+const tlsPair = selfSignedCert();
 
 describe.each([
   ['tcp', () => new SipTcpTransport({ address: '127.0.0.1' }), (port: number) => net.connect({ host: '127.0.0.1', port }), 'connect'],

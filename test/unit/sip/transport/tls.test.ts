@@ -1,28 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SipTlsTransport, SipTransportError } from '../../../../src/sip/transport';
 import { nextMessage, options } from './helpers';
+import { selfSignedCert } from '../../../helpers/self-signed';
 
-/** A fresh self-signed certificate for localhost / 127.0.0.1, made with the openssl CLI. */
-function selfSigned(): { cert: Buffer; key: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'sipprobe-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('SipTlsTransport', () => {
-  const { cert, key } = selfSigned();
+  const { cert, key } = selfSignedCert();
   let server: SipTlsTransport;
   const clients: SipTlsTransport[] = [];
   const client = (o: ConstructorParameters<typeof SipTlsTransport>[0]): SipTlsTransport => {
