@@ -85,6 +85,8 @@ interface KnownName {
   /** 1 Via, 2 From, 3 To (whose first value the typed accessors may read in place), else 0. */
   slot: number;
   len: number;
+  /** The spelling's character codes. */
+  codes: number[];
   /** Next entry with the same hash. */
   next: KnownName | null;
 }
@@ -120,19 +122,19 @@ for (const name of KNOWN_NAMES) {
   const c0 = name.charCodeAt(0);
   const cl = name.charCodeAt(name.length - 1);
   const h = nameHash(name.length, c0, cl);
-  KNOWN_HASH[h] = { name, key, c0, cl, contentLength: key === 'content-length', slot: slotOf(key), len: name.length, next: KNOWN_HASH[h] };
+  KNOWN_HASH[h] = { name, key, c0, cl, contentLength: key === 'content-length', slot: slotOf(key), len: name.length, codes: Array.from(name, (ch) => ch.charCodeAt(0)), next: KNOWN_HASH[h] };
 }
 
-/** The interned entry whose spelling is exactly `s[a, z)`, if any. */
-function knownName(s: string, a: number, z: number): KnownName | undefined {
+/** The interned entry whose spelling is exactly the bytes `buf[a, z)`, if any. */
+function knownName(buf: Buffer, a: number, z: number): KnownName | undefined {
   const len = z - a;
-  const c0 = s.charCodeAt(a);
-  const cl = s.charCodeAt(z - 1);
+  const c0 = buf[a];
+  const cl = buf[z - 1];
   let e = KNOWN_HASH[nameHash(len, c0, cl)];
   outer: for (; e !== null; e = e.next) {
     if (e.len !== len || e.c0 !== c0 || e.cl !== cl) continue;
-    const name = e.name;
-    for (let i = 1, j = a + 1; j < z - 1; i++, j++) if (name.charCodeAt(i) !== s.charCodeAt(j)) continue outer;
+    const codes = e.codes;
+    for (let i = 1, j = a + 1; j < z - 1; i++, j++) if (codes[i] !== buf[j]) continue outer;
     return e;
   }
   return undefined;
@@ -162,8 +164,9 @@ export interface ScanResult {
  */
 export function parseMessage(data: Buffer | string, options?: SipParseOptions): SipMessage {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  const msg = scanMessage(buf, 0, buf.length, resolveLimits(options), options?.mode === 'stream', true).message;
-  if (options?.strict === true) checkStrict(msg);
+  if (options === undefined) return scan(buf, 0, buf.length, SIP_DEFAULT_LIMITS, false, true);
+  const msg = scan(buf, 0, buf.length, resolveLimits(options), options.mode === 'stream', true);
+  if (options.strict === true) checkStrict(msg);
   return msg;
 }
 
@@ -219,6 +222,15 @@ function lcEqStr(s: string, a: number, lower: string): boolean {
  * the scanner distinguishes.
  */
 export function scanMessage(buf: Buffer, start: number, end: number, lim: ResolvedLimits, stream: boolean, exact: boolean): ScanResult {
+  const message = scan(buf, start, end, lim, stream, exact);
+  return { message, end: scanEnd };
+}
+
+/** Where the message read by the last {@link scan} ended (scanning never yields). */
+let scanEnd = 0;
+
+/** {@link scanMessage} that leaves the end offset in `scanEnd` instead of allocating a result. */
+function scan(buf: Buffer, start: number, end: number, lim: ResolvedLimits, stream: boolean, exact: boolean): SipMessage {
   let p = start;
   while (p < end && (buf[p] === 13 || buf[p] === 10)) p++;
   const base = p;
@@ -244,7 +256,7 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
   // ---- start line
   let lf = s.indexOf('\n');
   if (lf < 0) err('SIP_PARSE_TRUNCATED', 'start line not terminated', end);
-  let lineEnd = lf > 0 && s.charCodeAt(lf - 1) === 13 ? lf - 1 : lf;
+  let lineEnd = lf > 0 && buf[base + lf - 1] === 13 ? lf - 1 : lf;
   if (lineEnd > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'start line too long', base + lim.maxLineBytes);
   const slEnd = lineEnd;
   let cr = s.indexOf('\r');
@@ -268,8 +280,8 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
   let pending = false;
   if (aligned) list._src = s;
   while (p < L) {
-    const b0 = s.charCodeAt(p);
-    if (b0 === 13 && p + 1 < L && s.charCodeAt(p + 1) === 10) {
+    const b0 = buf[base + p];
+    if (b0 === 13 && p + 1 < L && buf[base + p + 1] === 10) {
       headEnd = p + 2;
       break;
     }
@@ -298,13 +310,13 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
       if (lineEnd - lastHeaderStart > lim.maxLineBytes) err('SIP_PARSE_LIMIT', 'header line too long', base + p);
       let a = p;
       while (a < lineEnd) {
-        const c = s.charCodeAt(a);
+        const c = buf[base + a];
         if (c !== 32 && c !== 9) break;
         a++;
       }
       let z = lineEnd;
       while (z > a) {
-        const c = s.charCodeAt(z - 1);
+        const c = buf[base + z - 1];
         if (c !== 32 && c !== 9) break;
         z--;
       }
@@ -327,31 +339,31 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
     if (q > p && q < lineEnd) {
       let ne = q;
       while (ne > p) {
-        const d = s.charCodeAt(ne - 1);
+        const d = buf[base + ne - 1];
         if (d !== 32 && d !== 9) break;
         ne--;
       }
-      known = knownName(s, p, ne);
+      known = knownName(buf, base + p, base + ne);
       if (known !== undefined) nameEnd = ne;
     }
     if (known === undefined) {
       q = p;
       while (q < lineEnd) {
-        const c = s.charCodeAt(q);
+        const c = buf[base + q];
         if (c > 255 || TOKEN[c] !== 1) break;
         q++;
       }
       nameEnd = q;
       if (nameEnd === p) err('SIP_PARSE_HEADER', 'invalid header name', base + p);
-      let c = s.charCodeAt(q);
-      while (q < lineEnd && (c === 32 || c === 9)) c = s.charCodeAt(++q);
+      let c = buf[base + q];
+      while (q < lineEnd && (c === 32 || c === 9)) c = buf[base + ++q];
       if (q >= lineEnd || c !== 58) err('SIP_PARSE_HEADER', 'header without colon', base + q);
     }
-    let c = s.charCodeAt(++q);
-    while (q < lineEnd && (c === 32 || c === 9)) c = s.charCodeAt(++q);
+    let c = buf[base + ++q];
+    while (q < lineEnd && (c === 32 || c === 9)) c = buf[base + ++q];
     let z = lineEnd;
     while (z > q) {
-      const d = s.charCodeAt(z - 1);
+      const d = buf[base + z - 1];
       if (d !== 32 && d !== 9) break;
       z--;
     }
@@ -402,7 +414,9 @@ export function scanMessage(buf: Buffer, start: number, end: number, lim: Resolv
   if (bodyEnd - base > lim.maxMessageBytes) err('SIP_PARSE_LIMIT', 'message too large', base + lim.maxMessageBytes);
   const body = bodyEnd > headEnd ? buf.subarray(headEnd, bodyEnd) : EMPTY;
 
-  return { message: startLine(buf, base, base + slEnd, aligned ? s : undefined, base, list, body), end: bodyEnd };
+  const message = startLine(buf, base, base + slEnd, aligned ? s : undefined, base, list, body);
+  scanEnd = bodyEnd;
+  return message;
 }
 
 const EMPTY = Buffer.alloc(0);
