@@ -123,12 +123,20 @@ export class Call extends EventEmitter<CallEvents> {
   constructor(ctx: CallContext, options: CallOptions) {
     super();
     let ok = false;
+    let withPassword = false;
     try {
-      ok = typeof options?.target === 'string' && isSipUri(parseUri(options.target));
+      const uri = typeof options?.target === 'string' ? parseUri(options.target) : undefined;
+      if (uri !== undefined && isSipUri(uri)) {
+        ok = true;
+        withPassword = uri.password !== undefined;
+      }
     } catch {
       ok = false;
     }
     if (!ok) throw new CallerError('CALLER_BAD_OPTION', 'target must be a sip: or sips: URI');
+    // RFC 3261 §19.1.1 (NOT RECOMMENDED): the target is copied into the result, the ladder and every
+    // report, so a password in it would end up everywhere. The message names neither URI nor password.
+    if (withPassword) throw new CallerError('CALLER_BAD_OPTION', 'the target URI holds a password: pass the credentials as auth { username, password } instead');
     const { auth, signal, ...rest } = options;
     if (auth !== undefined && (typeof auth?.username !== 'string' || typeof auth?.password !== 'string')) {
       throw new CallerError('CALLER_BAD_OPTION', 'auth needs a username and a password string');
