@@ -137,6 +137,9 @@ export class Call extends EventEmitter<CallEvents> {
     // RFC 3261 §19.1.1 (NOT RECOMMENDED): the target is copied into the result, the ladder and every
     // report, so a password in it would end up everywhere. The message names neither URI nor password.
     if (withPassword) throw new CallerError('CALLER_BAD_OPTION', 'the target URI holds a password: pass the credentials as auth { username, password } instead');
+    if (options.latch !== undefined && options.latch !== 'sdp' && options.latch !== 'first-source') {
+      throw new CallerError('CALLER_BAD_OPTION', 'latch must be sdp or first-source');
+    }
     const { auth, signal, ...rest } = options;
     if (auth !== undefined && (typeof auth?.username !== 'string' || typeof auth?.password !== 'string')) {
       throw new CallerError('CALLER_BAD_OPTION', 'auth needs a username and a password string');
@@ -249,6 +252,7 @@ export class Call extends EventEmitter<CallEvents> {
         clock: ctx.clock,
         ...(this.#options.record ? { recordPath: this.#options.record } : {}),
         ...(this.#options.media === false ? { rtp: false } : {}),
+        ...(this.#options.latch ? { latch: this.#options.latch } : {}),
         ...(this.#capture ? { onPacket: this.#capture.rtp } : {}),
       });
       this.#leg = leg;

@@ -17,6 +17,15 @@ export interface CallerOptions {
   transport?: CallerTransport;
   /** TLS options (CA, client certificate, `rejectUnauthorized`) for `transport: 'tls'`. */
   tls?: SipTlsTransportOptions;
+  /**
+   * With `transport: 'udp'`: send a request over 1300 bytes (e.g. an INVITE with many `X-`
+   * headers and several codecs) over TCP to the same host and port, as RFC 3261 §18.1.1 requires
+   * unless the target says `;transport=udp`. The call's dialog then runs over that connection
+   * (no TCP listener is opened: Contact and Via name the connection). When the connection is
+   * refused or takes over 2 s, the INVITE goes over UDP and the result keeps the
+   * `INVITE_OVER_UDP_LIMIT` warning. Default true; false keeps everything on UDP (the warning stays).
+   */
+  largeUdpToTcp?: boolean;
   /** RTP port range (default 10000–20000). */
   rtpPorts?: { min?: number; max?: number };
   /** Monotonic clock for every timer and timestamp (tests); default the system clock. */
@@ -89,6 +98,14 @@ export interface CallOptions {
    * a capture problem is a `PCAP_*` warning, a path that cannot be created an `error` outcome before anything is sent.
    */
   pcap?: string;
+  /**
+   * Where the agent's RTP may come from. `sdp` (default): only the address and port of its SDP;
+   * packets from anywhere else are dropped and counted (`result.rtp.received.dropped`).
+   * `first-source`: latch to the source of the first valid RTP packet and send to it from then
+   * on (symmetric RTP, RFC 4961), for far ends behind NAT whose SDP names a private or other
+   * address; `result.rtp.remote` then names the latched source.
+   */
+  latch?: 'sdp' | 'first-source';
   timeouts?: {
     /** From the INVITE to the answer; then CANCEL → `no-answer`. Default 30 000. */
     ringMs?: number;

@@ -10,6 +10,9 @@ export class UsageError extends SipprobeError {
 
 export type TransportName = 'udp' | 'tcp' | 'tls';
 
+/** RTP source latching of `--latch`. */
+export type LatchMode = 'sdp' | 'first-source';
+
 /** Options shared by `call` and `load`. */
 export interface CallCommandOptions {
   target: string;
@@ -39,6 +42,8 @@ export interface CallCommandOptions {
   transcribe?: string;
   insecure: boolean;
   bind?: string;
+  /** `--latch sdp|first-source`: where the agent's RTP may come from (default sdp). */
+  latch?: LatchMode;
 }
 
 export interface LoadCommandOptions extends CallCommandOptions {
@@ -115,6 +120,12 @@ function parseTransport(text: string | undefined): TransportName {
   return t;
 }
 
+function parseLatch(text: string | undefined): LatchMode | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'sdp' && text !== 'first-source') throw new UsageError(`--latch: expected sdp or first-source, got ${JSON.stringify(text.slice(0, 40))}`);
+  return text;
+}
+
 function optDuration(v: string | undefined, flag: string): number | undefined {
   return v === undefined ? undefined : parseDuration(v, flag);
 }
@@ -145,6 +156,7 @@ const CALL_OPTIONS = {
   transcribe: { type: 'string' },
   insecure: { type: 'boolean' },
   bind: { type: 'string' },
+  latch: { type: 'string' },
 } as const;
 
 const LOAD_OPTIONS = {
@@ -225,6 +237,7 @@ function callOptions(values: Record<string, string | boolean | string[] | undefi
     transcribe: s('transcribe'),
     insecure: values.insecure === true,
     bind: s('bind'),
+    latch: parseLatch(s('latch')),
   };
 }
 

@@ -65,6 +65,7 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'> & Part
       ...(outputs.pcap ? { pcap: outputs.pcap } : {}),
       ...(transcriber ? { transcriber } : {}),
       ...(o.ringTimeoutMs !== undefined ? { timeouts: { ringMs: o.ringTimeoutMs } } : {}),
+      ...(o.latch ? { latch: o.latch } : {}),
     },
     headers,
     outputs,

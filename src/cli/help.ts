@@ -8,7 +8,7 @@ usage:
                           [--duration 10s] [--ring-timeout 30s] [--dtmf 12#]
                           [--json out.json|-] [--report out.html] [--junit out.xml] [--pcap out.pcap]
                           [--expect OUTCOME] [--max-latency-p90 MS] [--min-mos N] [--max-loss PCT]
-                          [--transcribe pocketsphinx] [--bind ADDRESS] [--insecure]
+                          [--transcribe pocketsphinx] [--bind ADDRESS] [--latch sdp|first-source] [--insecure]
   sipprobe agent [--port 5080] [--address 127.0.0.1] [--transport udp|tcp] [--username U --password P]
                  [--play greeting.wav] [--record DIR] [--ring-delay 2s] [--hangup-after 30s] [--reject 486] [--echo]
   sipprobe demo [--record out.wav] [--json out.json|-] [--report out.html]

@@ -140,6 +140,7 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
       durationMs: o.durationMs,
       ringTimeoutMs: o.ringTimeoutMs,
       dtmf: o.dtmf,
+      ...(o.latch ? { latch: o.latch } : {}),
       ...(o.media === false ? { media: false } : {}),
       ...(o.evaluate === false ? { evaluate: false } : {}),
     },

@@ -46,6 +46,8 @@ export interface LoadCallTemplate {
   ringTimeoutMs?: number;
   /** Digits sent after the prompt (then `durationMs`, default 2 s, of silence, then BYE). */
   dtmf?: string;
+  /** RTP source latching of every call (the Caller's `latch`; default `sdp`). */
+  latch?: 'sdp' | 'first-source';
   /** False: signalling only, no RTP (the Caller's `media: false`; each result says `MEDIA_OFF`). */
   media?: boolean;
   /**
@@ -102,6 +104,7 @@ export function loadCallOptions(template: LoadCallTemplate, index: number, signa
     ...(template.recordDir ? { record: join(template.recordDir, `call-${index + 1}.wav`) } : {}),
     ...(template.media === false ? { media: false } : {}),
     ...(template.evaluate === false ? { evaluate: false } : {}),
+    ...(template.latch ? { latch: template.latch } : {}),
     ...(template.ringTimeoutMs !== undefined ? { timeouts: { ringMs: template.ringTimeoutMs } } : {}),
     ...(signal ? { signal } : {}),
   };
