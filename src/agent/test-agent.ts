@@ -15,9 +15,11 @@
  * ```
  */
 import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
 import { inspect } from 'node:util';
 import { systemClock, type Clock } from '../clock';
 import type { SipRequest } from '../sip';
+import { resolveSessionTimerConfig, type SipSessionTimerConfig } from '../sip/session-timer';
 import type { SipTimerConfig } from '../sip/transaction/timers';
 import type { SipTransportManagerOptions } from '../sip/transport/manager';
 import type { SipTlsTransportOptions } from '../sip/transport/tls';
@@ -42,6 +44,14 @@ export interface TestAgentOptions {
   bind?: { address?: string; port?: number };
   /** Transport to listen on. Default `udp`. */
   transport?: SipTransportProtocol;
+  /**
+   * With `transport: 'udp'`: accept TCP on the same port too, as a SIP server on 5060 does, so
+   * that requests a caller moves to TCP for their size (RFC 3261 §18.1.1) reach the agent.
+   * The agent's URI stays the UDP one. Default false.
+   */
+  alsoTcp?: boolean;
+  /** Session timers of the agent's user agent (RFC 4028; default on, 1800 s, Min-SE 90). */
+  sessionTimer?: SipSessionTimerConfig;
   /** Certificate and key for `transport: 'tls'`. */
   tls?: Pick<SipTlsTransportOptions, 'cert' | 'key' | 'ca'>;
   /** What to do with calls; default `{}` (answer at once, play the greeting). */
@@ -117,6 +127,12 @@ export class TestAgent extends EventEmitter {
     if (!/^[A-Za-z0-9._~!$&'()*+,;=-]+$/.test(user)) throw new TestAgentError('TEST_AGENT_OPTIONS', 'user must be a plain SIP user part');
     const port = options.bind?.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TestAgentError('TEST_AGENT_OPTIONS', 'bind.port must be 0–65535');
+    if (options.alsoTcp && this.transport !== 'udp') throw new TestAgentError('TEST_AGENT_OPTIONS', 'alsoTcp goes with transport udp');
+    try {
+      resolveSessionTimerConfig(options.sessionTimer);
+    } catch (e) {
+      throw new TestAgentError('TEST_AGENT_OPTIONS', `sessionTimer: ${(e as Error).message}`);
+    }
     this.defaultPlay = defaultGreetingPath();
     this.#behaviourSource = options.behaviour ?? {};
     // a static behaviour is checked now, so that a typo fails at construction
@@ -175,30 +191,20 @@ export class TestAgent extends EventEmitter {
     this.state = 'starting';
     const o = this.#options;
     const address = o.bind?.address ?? '127.0.0.1';
-    const port = o.bind?.port ?? 0;
-    const transport: SipTransportManagerOptions = {
-      address,
-      udp: this.transport === 'udp' ? { port } : false,
-      tcp: this.transport === 'tcp' ? { port } : false,
-      tls: this.transport === 'tls' ? { port, ...o.tls } : false,
-    };
-    const ua = new SipUserAgent({
-      transport,
-      timers: o.timers,
-      productName: o.productName ?? 'sipprobe-testagent',
-      contactUser: o.user ?? 'agent',
-      unhandledInviteStatus: 480,
-    });
-    ua.on('trace', this.onTrace);
-    ua.on('invite', this.onInvite);
-    try {
-      await ua.start();
-    } catch (e) {
-      this.state = 'stopped';
-      ua.off('trace', this.onTrace);
-      ua.off('invite', this.onInvite);
-      await ua.close().catch(() => undefined);
-      throw e;
+    const alsoTcp = this.transport === 'udp' && o.alsoTcp === true;
+    let ua: SipUserAgent | undefined;
+    // UDP and TCP on one ephemeral port: pick a free TCP port, then bind both (retrying the
+    // rare case of the UDP port being taken)
+    for (let attempt = 0; ua === undefined; attempt++) {
+      try {
+        const port = alsoTcp && !o.bind?.port ? await freeTcpPort(address) : (o.bind?.port ?? 0);
+        ua = await this.bindUa(address, port, alsoTcp);
+      } catch (e) {
+        if (!alsoTcp || o.bind?.port || attempt >= 4 || (e as { code?: unknown })?.code !== 'SIP_TRANSPORT_BIND') {
+          this.state = 'stopped';
+          throw e;
+        }
+      }
     }
     this.ua = ua;
     this.startedAt = this.clock.now();
@@ -212,6 +218,36 @@ export class TestAgent extends EventEmitter {
     } as Parameters<typeof formatSipUri>[0]);
     this.state = 'running';
     return this.agentUri;
+  }
+
+  /** A started user agent listening on `port` (UDP and TCP when `alsoTcp`); closed again on failure. */
+  private async bindUa(address: string, port: number, alsoTcp: boolean): Promise<SipUserAgent> {
+    const o = this.#options;
+    const transport: SipTransportManagerOptions = {
+      address,
+      udp: this.transport === 'udp' ? { port } : false,
+      tcp: this.transport === 'tcp' || alsoTcp ? { port } : false,
+      tls: this.transport === 'tls' ? { port, ...o.tls } : false,
+    };
+    const ua = new SipUserAgent({
+      transport,
+      timers: o.timers,
+      productName: o.productName ?? 'sipprobe-testagent',
+      contactUser: o.user ?? 'agent',
+      unhandledInviteStatus: 480,
+      ...(o.sessionTimer ? { sessionTimer: o.sessionTimer } : {}),
+    });
+    ua.on('trace', this.onTrace);
+    ua.on('invite', this.onInvite);
+    try {
+      await ua.start();
+    } catch (e) {
+      ua.off('trace', this.onTrace);
+      ua.off('invite', this.onInvite);
+      await ua.close().catch(() => undefined);
+      throw e;
+    }
+    return ua;
   }
 
   /** Resolves with the next call to arrive (or the first one not yet handed out by an earlier `nextCall`). */
@@ -338,4 +374,16 @@ export class TestAgent extends EventEmitter {
       if (this.byCallId.get(gone.callId) === gone) this.byCallId.delete(gone.callId);
     }
   }
+}
+
+/** A TCP port free at the moment on `address` (the OS's pick for port 0). */
+function freeTcpPort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, address, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,17 +1,31 @@
 import type { SipUserAgentOptions } from '../sip/user-agent';
 import type { CallerOptions } from './options';
 
-/** The user-agent options a Caller runs with: exactly one transport, the one asked for. */
+/**
+ * How long the TCP connection for a large UDP request may take before the request goes over
+ * UDP after all: short, because the INVITE waits for it (a peer that drops TCP SYNs would
+ * otherwise delay every large INVITE by the default 10 s).
+ */
+const SWITCH_CONNECT_TIMEOUT_MS = 2000;
+
+/**
+ * The user-agent options a Caller runs with: one listening transport, the one asked for. A UDP
+ * Caller also gets a TCP transport that does not listen, for the RFC 3261 §18.1.1 switch: a
+ * request over 1300 bytes goes over TCP to the same address and port (its Contact and Via name
+ * that connection), unless `largeUdpToTcp` is false.
+ */
 export function callerUaOptions(o: CallerOptions): SipUserAgentOptions {
   const transport = o.transport ?? 'udp';
   const address = o.bind?.address ?? '127.0.0.1';
   const port = o.bind?.port ?? 0;
+  const switchTcp = transport === 'udp' && o.largeUdpToTcp !== false;
   return {
     transport: {
       address,
       udp: transport === 'udp' ? { address, port } : false,
-      tcp: transport === 'tcp' ? { address, port } : false,
+      tcp: transport === 'tcp' ? { address, port } : switchTcp ? { address, port: 0, accept: false, connectTimeoutMs: SWITCH_CONNECT_TIMEOUT_MS } : false,
       tls: transport === 'tls' ? { address, port, accept: o.tls?.cert !== undefined, ...o.tls } : false,
+      largeUdpToTcp: switchTcp,
     },
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.sipTimers ? { timers: o.sipTimers } : {}),

@@ -28,7 +28,10 @@ import { SipTransactionLayer } from './transaction/layer';
 import type { SipInviteServerTransaction, SipServerTransaction } from './transaction/server';
 import type { SipTimerConfig } from './transaction/timers';
 import { generateSipBranch } from './branch';
-import { SipTransportManager, type SipFlow, type SipSentMessage, type SipTransportManagerOptions } from './transport/manager';
+import { SipTransportManager, type SipFlow, type SipSentMessage, type SipTransportManagerOptions, type SipUdpToTcpPolicy } from './transport/manager';
+import { SipTransportError } from './transport/errors';
+import { serializeMessage } from './serializer';
+import { SipprobeError } from '../errors';
 import { sentByHost } from './transport/via-stamp';
 import { formatVia } from './via';
 import { sentByNeedsFlow, type SipAddress, type SipDestination, type SipInbound, type SipMalformedInbound, type SipSent, type SipTransportProtocol } from './transport/types';
@@ -36,7 +39,7 @@ import { formatSipUri, isSipUri, parseUri } from './uri';
 import { validateMessage } from './validate';
 import { SipInviteServerTransaction as InviteServerTx } from './transaction/server';
 import { respond } from './ua/call';
-import { SipUserAgentError, type SipBody, type SipDialogOwner, type SipUaCore } from './ua/core';
+import { SipUserAgentError, type SipBody, type SipDialogOwner, type SipLargeRequestRoute, type SipUaCore } from './ua/core';
 import { SipOutgoingInvite, type SipInviteOptions } from './ua/uac-invite';
 import { SipIncomingInvite } from './ua/uas-invite';
 
@@ -291,6 +294,24 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
     const [d] = await this.transports.resolve(uri);
     if (!d.pinned && d.protocol !== hint) return { ...d, protocol: hint };
     return d;
+  }
+
+  /** @internal */
+  async largeRequestRoute(destination: SipDestination, request: SipRequest): Promise<SipLargeRequestRoute> {
+    // stand-in transports in tests may have no policy: no switch then
+    const policy: SipUdpToTcpPolicy | undefined = this.transports.udpToTcp;
+    if (!policy?.enabled || destination.protocol !== 'udp' || destination.pinned) return { destination };
+    const bytes = serializeMessage(request).length;
+    if (!this.transports.movesToTcp(destination, bytes)) return { destination };
+    const tcp: SipDestination = { protocol: 'tcp', address: destination.address, port: destination.port, serverName: destination.serverName, pinned: true };
+    try {
+      // connected now, so that our Contact and Via can name the connection (no listener needed)
+      await this.transports.transport('tcp')?.openFlow?.(tcp);
+      return { destination: tcp, bytes };
+    } catch (e) {
+      const fallback = e instanceof SipprobeError ? e : new SipTransportError('SIP_TRANSPORT_CONNECT', 'TCP connection for a large request failed', { cause: e });
+      return { destination: { ...destination, pinned: true }, bytes, fallback };
+    }
   }
 
   /** @internal */

@@ -30,6 +30,6 @@ export { type SipStreamTransportOptions } from './stream';
 export { SipTcpTransport, type SipTcpTransportOptions } from './tcp';
 export { SipTlsTransport, type SipTlsTransportOptions } from './tls';
 export { resolveSipDestinations, dnsSipHostResolver, type SipHostResolver, type SipResolveOptions } from './resolve';
-export { SipTransportManager, type SipTransportManagerOptions, type SipTransportManagerEvents } from './manager';
+export { SipTransportManager, type SipTransportManagerOptions, type SipTransportManagerEvents, type SipUdpToTcpPolicy } from './manager';
 export { salvageSipRequestHead } from './salvage';
 export { stampSipVia, annotateSipReceivedVia } from './via-stamp';

@@ -39,6 +39,11 @@ export interface SipTransportManagerOptions {
   tls?: SipTlsTransportOptions | false;
   /** §18.1.1 threshold: a UDP request larger than this goes over TCP when not pinned (default 1300). */
   udpMaxBytes?: number;
+  /**
+   * Move UDP requests over `udpMaxBytes` to TCP (RFC 3261 §18.1.1; default true, when a TCP
+   * transport is configured). False keeps every request on the transport it was sent on.
+   */
+  largeUdpToTcp?: boolean;
   /** Add `rport` to our Via (RFC 3581; default true). */
   rport?: boolean;
   /** Host to put in Via sent-by and Contact instead of the bound address (e.g. behind NAT). */
@@ -59,6 +64,14 @@ export interface SipSentMessage extends SipSent {
 export interface SipFlow {
   readonly protocol: SipTransportProtocol;
   readonly remote: SipAddress;
+}
+
+/** The §18.1.1 switch as configured: large UDP requests go over TCP when `enabled`. */
+export interface SipUdpToTcpPolicy {
+  /** True when switching is on and a TCP transport is there to switch to. */
+  readonly enabled: boolean;
+  /** Requests larger than this (bytes) leave UDP. */
+  readonly maxBytes: number;
 }
 
 /** Events of {@link SipTransportManager}: every transport's messages, re-emitted. */
@@ -188,6 +201,22 @@ export class SipTransportManager extends EventEmitter {
     return { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port, serverName: destination.serverName, pinned: true };
   }
 
+  /** The §18.1.1 switch in force (see {@link movesToTcp}). */
+  get udpToTcp(): SipUdpToTcpPolicy {
+    return { enabled: this.options.largeUdpToTcp !== false && this.transports.has('tcp') && !this.closed, maxBytes: this.options.udpMaxBytes ?? 1300 };
+  }
+
+  /**
+   * RFC 3261 §18.1.1: a request of `size` bytes for a UDP `destination` that is not pinned
+   * (no `;transport=udp`) must go over TCP when it is larger than `udpMaxBytes` — when the
+   * switch is on and a TCP transport is configured.
+   */
+  movesToTcp(destination: SipDestination, size: number): boolean {
+    if (destination.protocol !== 'udp' || destination.pinned) return false;
+    const p = this.udpToTcp;
+    return p.enabled && size > p.maxBytes;
+  }
+
   private require(protocol: SipTransportProtocol): SipTransport {
     const t = this.transports.get(protocol);
     if (!t || this.closed) throw new SipTransportError('SIP_TRANSPORT_UNAVAILABLE', `no ${protocol.toUpperCase()} transport`);
@@ -197,8 +226,8 @@ export class SipTransportManager extends EventEmitter {
   /**
    * Sends a request to a resolved destination. The top Via (added with a fresh branch if the
    * request has none) gets the protocol and sent-by actually used, plus `rport`. A UDP request
-   * over `udpMaxBytes` goes over TCP unless the destination is pinned, falling back to UDP if
-   * the TCP connection cannot be made (§18.1.1).
+   * over `udpMaxBytes` goes over TCP unless the destination is pinned or `largeUdpToTcp` is
+   * false, falling back to UDP if the TCP connection cannot be made (§18.1.1).
    */
   async sendRequest(request: SipRequest, destination: SipDestination): Promise<SipSentMessage> {
     if (!request.headers.has('Via')) request.headers.prepend('Via', `SIP/2.0/UDP 0.0.0.0;branch=${generateSipBranch()}`);
@@ -210,7 +239,7 @@ export class SipTransportManager extends EventEmitter {
     stampSipVia(request, t.protocol, this.sentBy(t.protocol, target), rport);
     let data = serializeMessage(request);
     const tcp = this.transports.get('tcp');
-    if (t.protocol === 'udp' && !destination.pinned && tcp && data.length > (this.options.udpMaxBytes ?? 1300)) {
+    if (tcp && t.protocol === 'udp' && this.movesToTcp(destination, data.length)) {
       try {
         if (sentByNeedsFlow(tcp)) await tcp.openFlow(target);
         stampSipVia(request, 'tcp', this.sentBy('tcp', target), rport);

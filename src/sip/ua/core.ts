@@ -17,6 +17,15 @@ export interface SipBody {
   contentType: string;
 }
 
+/** @internal Where a request goes after the §18.1.1 size check (see `SipUaCore.largeRequestRoute`). */
+export interface SipLargeRequestRoute {
+  readonly destination: SipDestination;
+  /** Size of the request as built for UDP, when it was over the limit. */
+  readonly bytes?: number;
+  /** The TCP connection could not be made: the request stays on UDP. */
+  readonly fallback?: SipprobeError;
+}
+
 /** Stable codes of {@link SipUserAgentError}. */
 export type SipUserAgentErrorCode =
   /** The UA is closed or not started. */
@@ -74,6 +83,14 @@ export interface SipUaCore {
   addVia(request: SipRequest, protocol: SipTransportProtocol): void;
   /** Resolves a URI to its first destination; `hint` is used when the URI does not pin a protocol. */
   resolve(uri: string, hint: SipTransportProtocol): Promise<SipDestination>;
+  /**
+   * RFC 3261 §18.1.1 for a request built for `destination`: when it is too large for UDP (and
+   * the destination is UDP, not pinned, and the switch is on), opens a TCP connection to the
+   * same address and port and routes to it (pinned); when that connection cannot be made, the
+   * route stays on UDP (pinned, so that the transport does not try again) with `fallback` set.
+   * Never rejects.
+   */
+  largeRequestRoute(destination: SipDestination, request: SipRequest): Promise<SipLargeRequestRoute>;
   /**
    * Sends (or, for a retransmitted 2xx, re-sends) the ACK for `response`, a 2xx to `invite`
    * in `dialog` (RFC 3261 §13.2.2.4). The same ACK bytes are re-sent for every retransmission.

@@ -83,6 +83,8 @@ export interface SipOutgoingInviteEvents {
   prack: (prack: SipRequest, response: SipResponse) => void;
   /** The INVITE was (re)sent (initially, and after a 422). */
   sent: (request: SipRequest) => void;
+  /** The INVITE was too large for UDP, but TCP could not be connected: it goes over UDP (see `tcpFallback`). */
+  'tcp-fallback': (info: SipTcpFallback) => void;
   /** The result, also available as the `result` promise. */
   final: (result: SipInviteResult) => void;
 }
@@ -92,6 +94,17 @@ export interface SipInviteIdentity {
   callId: string;
   fromTag: string;
   cseq: number;
+  /** An earlier attempt of this call could not connect TCP for its large INVITE: stay on UDP. */
+  tcpFallback?: SipTcpFallback;
+}
+
+/** A large INVITE that stayed on UDP because TCP could not be connected (RFC 3261 §18.1.1). */
+export interface SipTcpFallback {
+  /** Size of the INVITE, bytes. */
+  readonly bytes: number;
+  /** Code and message of the connection failure (e.g. `SIP_TRANSPORT_CONNECT`). */
+  readonly code: string;
+  readonly message: string;
 }
 
 /** One outgoing INVITE (and its automatic 422 retries). Created by `SipUserAgent.invite`. */
@@ -119,6 +132,7 @@ export class SipOutgoingInvite extends EventEmitter {
   private answeredTag: string | undefined;
   private readonly discarded = new Set<string>();
   private stOffer: SipSessionTimerOffer | undefined;
+  private fallback: SipTcpFallback | undefined;
   private readonly fromValue: string;
   private readonly toValue: string;
 
@@ -130,6 +144,7 @@ export class SipOutgoingInvite extends EventEmitter {
     this.callId = identity.callId;
     this.fromTag = identity.fromTag;
     this.cseqNow = identity.cseq;
+    this.fallback = identity.tcpFallback;
     checkSipUri(options.target, 'target');
     if (options.outboundProxy !== undefined) checkSipUri(options.outboundProxy, 'outboundProxy');
     const from = address(options.from);
@@ -166,6 +181,14 @@ export class SipOutgoingInvite extends EventEmitter {
     return this.outcome;
   }
 
+  /**
+   * Set when the INVITE was too large for UDP (RFC 3261 §18.1.1) but the TCP connection to the
+   * same address could not be made, so it went over UDP after all (§18.1.1 allows that).
+   */
+  get tcpFallback(): SipTcpFallback | undefined {
+    return this.fallback;
+  }
+
   /** @internal Sends the INVITE. */
   start(): void {
     void this.send();
@@ -189,7 +212,7 @@ export class SipOutgoingInvite extends EventEmitter {
   retry(extra: { headers?: SipHeaderInit } = {}): SipOutgoingInvite {
     if (!this.outcome || this.outcome.kind === 'answered') throw new SipUserAgentError('SIP_UA_STATE', 'retry only after a final non-2xx response');
     const merged = mergeHeaders(this.options.headers, extra.headers);
-    const next = new SipOutgoingInvite(this.core, { ...this.options, headers: merged }, { callId: this.callId, fromTag: this.fromTag, cseq: this.cseqNow + 1 });
+    const next = new SipOutgoingInvite(this.core, { ...this.options, headers: merged }, { callId: this.callId, fromTag: this.fromTag, cseq: this.cseqNow + 1, tcpFallback: this.fallback });
     this.core.trackInvite(next);
     next.start();
     return next;
@@ -224,6 +247,11 @@ export class SipOutgoingInvite extends EventEmitter {
     return req;
   }
 
+  private noteFallback(bytes: number, e: SipprobeError): void {
+    this.fallback = { bytes, code: e.code, message: e.message };
+    this.emit('tcp-fallback', this.fallback);
+  }
+
   private async send(): Promise<void> {
     let dest;
     try {
@@ -249,6 +277,26 @@ export class SipOutgoingInvite extends EventEmitter {
     } catch (e) {
       this.finish({ kind: 'failed', error: asError(e) });
       return;
+    }
+    if (dest.protocol === 'udp' && !dest.pinned) {
+      if (this.fallback) dest = { ...dest, pinned: true }; // TCP was refused for this call already
+      else {
+        // §18.1.1: too large for UDP → TCP to the same address; the whole dialog then runs over
+        // it (Contact and Via name the connection), as if the call had been placed over TCP
+        const route = await this.core.largeRequestRoute(dest, req);
+        if (this.outcome) return;
+        dest = route.destination;
+        if (route.fallback) this.noteFallback(route.bytes ?? 0, route.fallback);
+        else if (dest.protocol === 'tcp') {
+          this.protocol = 'tcp';
+          try {
+            req = this.wireRequest('tcp', dest);
+          } catch (e) {
+            this.finish({ kind: 'failed', error: asError(e) });
+            return;
+          }
+        }
+      }
     }
     this.req = req;
     try {
