@@ -20,7 +20,7 @@ import type { Sdp } from '../sdp/model';
 import { ArrivalTimeline } from './arrival-timeline';
 import { MediaLegError } from './errors';
 import { sharedPrompt } from './prompt-cache';
-import { RemoteSpeechTracker, type RemoteSpeechTrackerOptions } from './speech-tracker';
+import { DEFAULT_LOUD_DBFS, RemoteSpeechTracker, rmsDbfs, type RemoteSpeechTrackerOptions } from './speech-tracker';
 
 /** Which party this leg plays: the caller's leg records itself left, the agent's right. */
 export type MediaLegSide = 'caller' | 'agent';
@@ -199,6 +199,9 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   private firstReceivedAt: number | null = null;
   private enqueued = 0;
   private sentSamples = 0;
+  /** End (ms since the origin) of the latest audible frame received / sent; -Infinity before any. */
+  private lastRemoteSound = -Infinity;
+  private lastLocalSound = -Infinity;
   private waiters: PlayWaiter[] = [];
   private speechWaits = new Set<() => void>();
   private closing: Promise<void> | null = null;
@@ -266,6 +269,23 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   get milestones(): { firstRtpSent: number | null; firstRtpReceived: number | null; firstRemoteSpeech: number | null } {
     const s = this.finishedSpeech[0] ?? this.tracker?.segments[0];
     return { firstRtpSent: this.firstSentAt, firstRtpReceived: this.firstReceivedAt, firstRemoteSpeech: s ? s.startMs : null };
+  }
+
+  /**
+   * End (ms since the origin) of the latest far-end audio that was sound rather than silence: a
+   * frame louder than the speech gate (`speech.loudDbfs`, default −45 dBFS) or the end of a
+   * confirmed speech segment. Null before any, and always with `detectSpeech: false`.
+   */
+  get lastRemoteSoundMs(): number | null {
+    return this.lastRemoteSound === -Infinity ? null : this.lastRemoteSound;
+  }
+
+  /**
+   * End (ms since the origin) of the latest audio we sent that was louder than the same gate
+   * (played files, live PCM; not the silence RTP carries when nothing plays). Null before any.
+   */
+  get lastLocalSoundMs(): number | null {
+    return this.lastLocalSound === -Infinity ? null : this.lastLocalSound;
   }
 
   /** Speech segments of the far end heard so far (ms since the origin). */
@@ -448,6 +468,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       }
     }
     if (!f.silence) {
+      if (rmsDbfs(f.pcm) > (this.options.speech?.loudDbfs ?? DEFAULT_LOUD_DBFS)) this.lastLocalSound = t + (f.pcm.length * 1000) / f.sampleRate;
       this.sentSamples = Math.min(this.enqueued, this.sentSamples + f.pcm.length);
       while (this.waiters.length > 0 && this.waiters[0].end <= this.sentSamples) this.waiters.shift()!.resolve();
     }
@@ -467,7 +488,11 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
     const mono = f.channels === 1 ? f.pcm : downmix(f.pcm, f.channels);
     this.record(this.side === 'caller' ? 'agent' : 'caller', mono, t, 'received');
     if (this.tracker) {
-      for (const s of this.tracker.push(mono, t)) this.emit('remote-speech', s);
+      for (const s of this.tracker.push(mono, t)) {
+        if (s.endMs > this.lastRemoteSound) this.lastRemoteSound = s.endMs;
+        this.emit('remote-speech', s);
+      }
+      if (this.tracker.lastLoudMs > this.lastRemoteSound) this.lastRemoteSound = this.tracker.lastLoudMs;
       for (const wake of [...this.speechWaits]) wake();
     }
     if (this.listenerCount('audio') > 0) this.emit('audio', { pcm: mono, sampleRate: f.sampleRate, t, kind: f.kind });

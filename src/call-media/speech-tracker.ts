@@ -16,12 +16,16 @@ export interface RemoteSpeechTrackerOptions {
   vad?: VadOptions;
 }
 
-function rmsDbfs(pcm: Int16Array): number {
+/** RMS level of a frame in dBFS (−Infinity for an empty one). */
+export function rmsDbfs(pcm: Int16Array): number {
   if (pcm.length === 0) return -Infinity;
   let sum = 0;
   for (let i = 0; i < pcm.length; i++) sum += pcm[i] * pcm[i];
   return 10 * Math.log10(sum / pcm.length / (32768 * 32768) + 1e-20);
 }
+
+/** Default level (dBFS RMS) above which a frame counts as sound rather than silence. */
+export const DEFAULT_LOUD_DBFS = -45;
 
 /** Speech segments of the received audio, on the call's timeline (ms). */
 export class RemoteSpeechTracker {
@@ -40,7 +44,7 @@ export class RemoteSpeechTracker {
   constructor(sampleRate: number, options: RemoteSpeechTrackerOptions = {}) {
     this.sampleRate = sampleRate;
     this.vad = new VoiceActivityDetector(sampleRate, options.vad);
-    this.loudDbfs = options.loudDbfs ?? -45;
+    this.loudDbfs = options.loudDbfs ?? DEFAULT_LOUD_DBFS;
   }
 
   /** Feeds one contiguous frame that starts at `atMs`; returns segments confirmed by it. */

@@ -59,7 +59,7 @@ export type CallEvents = {
   ended: [result: CallResult];
 };
 
-type EndCause = 'script-done' | 'duration' | 'hangup' | 'agent-bye' | 'dialog-gone' | 'call-timeout' | 'aborted';
+type EndCause = 'script-done' | 'duration' | 'hangup' | 'agent-bye' | 'dialog-gone' | 'call-timeout' | 'silence-timeout' | 'aborted';
 
 const DEFAULT_RING_MS = 30_000;
 const DEFAULT_CALL_MS = 60_000;
@@ -139,6 +139,11 @@ export class Call extends EventEmitter<CallEvents> {
     if (withPassword) throw new CallerError('CALLER_BAD_OPTION', 'the target URI holds a password: pass the credentials as auth { username, password } instead');
     if (options.latch !== undefined && options.latch !== 'sdp' && options.latch !== 'first-source') {
       throw new CallerError('CALLER_BAD_OPTION', 'latch must be sdp or first-source');
+    }
+    const silenceMs = options.timeouts?.silenceMs;
+    if (silenceMs !== undefined) {
+      if (typeof silenceMs !== 'number' || !Number.isFinite(silenceMs) || silenceMs <= 0) throw new CallerError('CALLER_BAD_OPTION', 'timeouts.silenceMs must be a positive number of ms');
+      if (options.media === false) throw new CallerError('CALLER_BAD_OPTION', 'timeouts.silenceMs needs media (media: false receives no audio)');
     }
     const { auth, signal, ...rest } = options;
     if (auth !== undefined && (typeof auth?.username !== 'string' || typeof auth?.password !== 'string')) {
@@ -479,6 +484,7 @@ export class Call extends EventEmitter<CallEvents> {
     const callMs = this.#options.timeouts?.callMs ?? Math.max(DEFAULT_CALL_MS, (duration ?? 0) + 30_000);
     const timers: TimerHandle[] = [ctx.clock.setTimeout(() => this.#end('call-timeout'), callMs)];
     if (duration !== undefined) timers.push(ctx.clock.setTimeout(() => this.#end('duration'), duration));
+    const silenceTimer = this.#watchSilence(leg, answerT);
     const jitterTimer = (): void => {
       const s = leg.stats();
       if (s) this.#maxJitterMs = Math.max(this.#maxJitterMs, s.received.jitterMs);
@@ -498,6 +504,7 @@ export class Call extends EventEmitter<CallEvents> {
     const why = await cause;
     stop.abort();
     for (const t of timers) ctx.clock.clearTimeout(t);
+    silenceTimer?.stop();
     leg.clearPlayback();
     await plan;
     const s = leg.stats();
@@ -514,11 +521,44 @@ export class Call extends EventEmitter<CallEvents> {
         return { outcome: 'completed', endReason: 'call dropped', endedBy: 'agent' };
       case 'call-timeout':
         return { outcome: 'timeout', endReason: END_REASONS.exceededMaxDuration, endedBy: 'timeout' };
+      case 'silence-timeout':
+        return { outcome: 'completed', endReason: END_REASONS.silenceTimedOut, endedBy: 'caller' };
       case 'aborted':
         return { outcome: 'error', endReason: END_REASONS.aborted, endedBy: 'caller', error: { code: 'CALL_ABORTED', message: 'the call was aborted' } };
       default:
         return { outcome: 'completed', endReason: END_REASONS.callerHangup, endedBy: 'caller' };
     }
+  }
+
+  /**
+   * `timeouts.silenceMs`: ends the call once neither side made a sound for that long since the
+   * answer. One timer, set for the earliest moment the silence could be long enough and moved on
+   * whenever sound came in between (no per-frame work).
+   */
+  #watchSilence(leg: MediaLeg, answerT: number): { stop(): void } | null {
+    const silenceMs = this.#options.timeouts?.silenceMs;
+    if (silenceMs === undefined) return null;
+    const clock = this.#ctx.clock;
+    let timer: TimerHandle | undefined;
+    const check = (): void => {
+      timer = undefined;
+      const last = Math.max(answerT, leg.lastRemoteSoundMs ?? -Infinity, leg.lastLocalSoundMs ?? -Infinity);
+      const quiet = this.#now() - last;
+      if (quiet >= silenceMs) {
+        this.#event('silence-timeout', `${Math.round(quiet)} ms without sound (limit ${silenceMs} ms)`);
+        this.#end('silence-timeout');
+        return;
+      }
+      // a frame's end can sit a little ahead of now (arrival placement): never spin on tiny waits
+      timer = clock.setTimeout(check, Math.max(20, silenceMs - quiet));
+    };
+    timer = clock.setTimeout(check, silenceMs);
+    return {
+      stop: () => {
+        if (timer !== undefined) clock.clearTimeout(timer);
+        timer = undefined;
+      },
+    };
   }
 
   async #runPlan(leg: MediaLeg, signal: AbortSignal): Promise<void> {

@@ -111,6 +111,14 @@ export interface CallOptions {
     ringMs?: number;
     /** Longest answered call; then BYE → `timeout`. Default 60 000 (or `durationMs` + 30 000 if longer). */
     callMs?: number;
+    /**
+     * Off unless given. Once answered, hang up (BYE) when for this long (ms) neither the agent
+     * sent audible audio (far-end speech detection: speech segments, or frames above −45 dBFS)
+     * nor we played any: `outcome` stays `completed`, `endReason` is `silence timed out`,
+     * `endedBy` `caller`. Time we spend talking does not count (an agent listening is not silent).
+     * Needs media (not with `media: false`).
+     */
+    silenceMs?: number;
   };
   /** From user part for this call (default the Caller's). */
   fromUser?: string;

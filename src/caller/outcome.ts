@@ -15,6 +15,7 @@ export const END_REASONS = {
   callerHangup: 'caller hung up',
   agentHangup: 'agent hung up',
   exceededMaxDuration: 'exceeded max duration',
+  silenceTimedOut: 'silence timed out',
   didNotAnswer: 'did not answer',
   authFailed: 'authentication failed',
   unreachable: 'call failed (unreachable)',

@@ -30,6 +30,8 @@ export interface CallCommandOptions {
   record?: string;
   durationMs?: number;
   ringTimeoutMs?: number;
+  /** `--silence-timeout`: hang up once neither side made a sound for this long (ms). */
+  silenceTimeoutMs?: number;
   dtmf?: string;
   json?: string;
   report?: string;
@@ -144,6 +146,7 @@ const CALL_OPTIONS = {
   record: { type: 'string' },
   duration: { type: 'string' },
   'ring-timeout': { type: 'string' },
+  'silence-timeout': { type: 'string' },
   dtmf: { type: 'string' },
   json: { type: 'string' },
   report: { type: 'string' },
@@ -225,6 +228,7 @@ function callOptions(values: Record<string, string | boolean | string[] | undefi
     record: s('record'),
     durationMs: optDuration(s('duration'), '--duration'),
     ringTimeoutMs: optDuration(s('ring-timeout'), '--ring-timeout'),
+    silenceTimeoutMs: optDuration(s('silence-timeout'), '--silence-timeout'),
     dtmf: s('dtmf'),
     json: s('json'),
     report: s('report'),

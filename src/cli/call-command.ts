@@ -37,6 +37,7 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'> & Part
   if (o.password !== undefined && o.username === undefined) throw new CliInputError('a password (-p or SIPPROBE_PASSWORD) needs a user name (-u)');
   if (o.expect !== undefined && !OUTCOMES.includes(o.expect)) throw new CliInputError(`--expect: one of ${OUTCOMES.join(', ')}`);
   if (o.dtmf !== undefined && !/^[0-9A-D*#]+$/i.test(o.dtmf)) throw new CliInputError('--dtmf: digits 0-9, A-D, * and # only');
+  if (o.silenceTimeoutMs !== undefined && !(o.silenceTimeoutMs > 0)) throw new CliInputError('--silence-timeout: must be longer than 0');
   const at = (p: string | undefined): string | undefined => (p === undefined || p === '-' ? p : resolve(io.cwd, p));
   const play = checkInputFile(at(o.play), '--play');
   const outputs = {
@@ -64,7 +65,7 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'> & Part
       ...(record ? { record } : {}),
       ...(outputs.pcap ? { pcap: outputs.pcap } : {}),
       ...(transcriber ? { transcriber } : {}),
-      ...(o.ringTimeoutMs !== undefined ? { timeouts: { ringMs: o.ringTimeoutMs } } : {}),
+      ...callTimeouts(o.ringTimeoutMs, o.silenceTimeoutMs),
       ...(o.latch ? { latch: o.latch } : {}),
     },
     headers,
@@ -73,6 +74,12 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'> & Part
     bind: o.bind ?? '127.0.0.1',
     insecure: o.insecure,
   };
+}
+
+/** `--ring-timeout` / `--silence-timeout` as the Caller's `timeouts` (absent when neither is given). */
+export function callTimeouts(ringMs: number | undefined, silenceMs: number | undefined): Pick<CallOptions, 'timeouts'> {
+  if (ringMs === undefined && silenceMs === undefined) return {};
+  return { timeouts: { ...(ringMs !== undefined ? { ringMs } : {}), ...(silenceMs !== undefined ? { silenceMs } : {}) } };
 }
 
 function thresholdsOf(o: CallCommandOptions): JUnitThresholds {

@@ -5,7 +5,7 @@ usage:
   sipprobe call <sip-uri> [--run-id ID] [--scenario-id ID] [--result-id ID] [--profile profile.json]
                           [-H "X-Name: value"]... [-u USER] [-p PASS | env SIPPROBE_PASSWORD]
                           [--transport udp|tcp|tls] [--codecs opus,pcmu,pcma] [--play in.wav] [--record out.wav]
-                          [--duration 10s] [--ring-timeout 30s] [--dtmf 12#]
+                          [--duration 10s] [--ring-timeout 30s] [--silence-timeout 10s] [--dtmf 12#]
                           [--json out.json|-] [--report out.html] [--junit out.xml] [--pcap out.pcap]
                           [--expect OUTCOME] [--max-latency-p90 MS] [--min-mos N] [--max-loss PCT]
                           [--transcribe pocketsphinx] [--bind ADDRESS] [--latch sdp|first-source] [--insecure]

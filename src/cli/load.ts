@@ -100,6 +100,8 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
   if (o.media === false && (o.play !== undefined || o.record !== undefined || o.dtmf !== undefined)) {
     throw new UsageError('load: without media there is nothing to play, record or send as DTMF');
   }
+  if (o.silenceTimeoutMs !== undefined && !(o.silenceTimeoutMs > 0)) throw new UsageError('--silence-timeout: must be longer than 0');
+  if (o.media === false && o.silenceTimeoutMs !== undefined) throw new UsageError('load: --silence-timeout listens to the agent\'s audio: not with --no-media');
   checkTargetUri(o.target);
   checkCodecNames(o.codecs);
   const play = checkInputFile(o.play === undefined ? undefined : resolve(cwd, o.play), '--play');
@@ -139,6 +141,7 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
       recordDir: o.record ? resolve(cwd, o.record) : undefined,
       durationMs: o.durationMs,
       ringTimeoutMs: o.ringTimeoutMs,
+      ...(o.silenceTimeoutMs !== undefined ? { silenceTimeoutMs: o.silenceTimeoutMs } : {}),
       dtmf: o.dtmf,
       ...(o.latch ? { latch: o.latch } : {}),
       ...(o.media === false ? { media: false } : {}),

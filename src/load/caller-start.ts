@@ -44,6 +44,8 @@ export interface LoadCallTemplate {
   recordDir?: string;
   durationMs?: number;
   ringTimeoutMs?: number;
+  /** Hang up once neither side made a sound for this long (the Caller's `timeouts.silenceMs`). */
+  silenceTimeoutMs?: number;
   /** Digits sent after the prompt (then `durationMs`, default 2 s, of silence, then BYE). */
   dtmf?: string;
   /** RTP source latching of every call (the Caller's `latch`; default `sdp`). */
@@ -105,7 +107,14 @@ export function loadCallOptions(template: LoadCallTemplate, index: number, signa
     ...(template.media === false ? { media: false } : {}),
     ...(template.evaluate === false ? { evaluate: false } : {}),
     ...(template.latch ? { latch: template.latch } : {}),
-    ...(template.ringTimeoutMs !== undefined ? { timeouts: { ringMs: template.ringTimeoutMs } } : {}),
+    ...(template.ringTimeoutMs !== undefined || template.silenceTimeoutMs !== undefined
+      ? {
+          timeouts: {
+            ...(template.ringTimeoutMs !== undefined ? { ringMs: template.ringTimeoutMs } : {}),
+            ...(template.silenceTimeoutMs !== undefined ? { silenceMs: template.silenceTimeoutMs } : {}),
+          },
+        }
+      : {}),
     ...(signal ? { signal } : {}),
   };
 }

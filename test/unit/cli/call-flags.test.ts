@@ -76,3 +76,25 @@ describe('--latch', () => {
     expect(() => callOpts(['--latch', v])).toThrow(UsageError);
   });
 });
+
+describe('--silence-timeout', () => {
+  test('call: a duration becomes timeouts.silenceMs, beside --ring-timeout', () => {
+    expect(prepareCall(callOpts(['--silence-timeout', '10s']), { cwd: '/' }).options.timeouts).toEqual({ silenceMs: 10_000 });
+    expect(prepareCall(callOpts(['--silence-timeout', '750ms', '--ring-timeout', '5s']), { cwd: '/' }).options.timeouts).toEqual({ ringMs: 5000, silenceMs: 750 });
+    expect(prepareCall(callOpts(['--ring-timeout', '5s']), { cwd: '/' }).options.timeouts).toEqual({ ringMs: 5000 });
+    expect('timeouts' in prepareCall(callOpts([]), { cwd: '/' }).options).toBe(false);
+  });
+
+  test('call: zero or a non-duration is an input error', () => {
+    expect(() => prepareCall(callOpts(['--silence-timeout', '0s']), { cwd: '/' })).toThrow(expect.objectContaining({ code: 'CLI_INPUT' }));
+    expect(() => callOpts(['--silence-timeout', 'soon'])).toThrow(UsageError);
+  });
+
+  test('load: every call gets it; with --no-media it is refused before any call', async () => {
+    const { calls } = await loadThrough(['--silence-timeout', '2s', '--ring-timeout', '3s']);
+    expect(calls.map((c) => c.timeouts)).toEqual([{ ringMs: 3000, silenceMs: 2000 }, { ringMs: 3000, silenceMs: 2000 }]);
+    expect(loadCallOptions({ ...template, silenceTimeoutMs: 900 }, 0).timeouts).toEqual({ silenceMs: 900 });
+    await expect(loadThrough(['--silence-timeout', '2s', '--no-media'])).rejects.toThrow(UsageError);
+    await expect(loadThrough(['--silence-timeout', '0'])).rejects.toThrow(UsageError);
+  });
+});
