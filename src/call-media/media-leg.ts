@@ -55,7 +55,8 @@ export interface MediaLegOptions {
    * False: no far-end speech detection — no VAD over every received frame and none of its
    * buffers (about 8 kB a leg), for load runs that evaluate nothing. `remote-speech` is then never
    * emitted, `remoteSpeech` stays empty, the first-speech milestone null, and
-   * {@link MediaLeg.waitForRemoteSpeech} throws. Default true.
+   * {@link MediaLeg.waitForRemoteSpeech} throws; `lastRemoteSoundMs` (a level gate) still works.
+   * Default true.
    */
   detectSpeech?: boolean;
   /** Clock time (ms) that is t = 0 of the recording and of every event (default: creation). Can be set later with {@link MediaLeg.origin}. */
@@ -274,7 +275,8 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   /**
    * End (ms since the origin) of the latest far-end audio that was sound rather than silence: a
    * frame louder than the speech gate (`speech.loudDbfs`, default −45 dBFS) or the end of a
-   * confirmed speech segment. Null before any, and always with `detectSpeech: false`.
+   * confirmed speech segment. Null before any. With `detectSpeech: false` the level gate still
+   * runs (one sum of squares per frame, nothing kept), so this stays right.
    */
   get lastRemoteSoundMs(): number | null {
     return this.lastRemoteSound === -Infinity ? null : this.lastRemoteSound;
@@ -494,6 +496,8 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       }
       if (this.tracker.lastLoudMs > this.lastRemoteSound) this.lastRemoteSound = this.tracker.lastLoudMs;
       for (const wake of [...this.speechWaits]) wake();
+    } else if (rmsDbfs(mono) > (this.options.speech?.loudDbfs ?? DEFAULT_LOUD_DBFS)) {
+      this.lastRemoteSound = t + (mono.length * 1000) / f.sampleRate;
     }
     if (this.listenerCount('audio') > 0) this.emit('audio', { pcm: mono, sampleRate: f.sampleRate, t, kind: f.kind });
   }

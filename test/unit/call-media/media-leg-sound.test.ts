@@ -73,14 +73,21 @@ describe('MediaLeg sound times', () => {
     }
   });
 
-  test('detectSpeech: false keeps lastRemoteSoundMs null (no far-end analysis at all)', async () => {
+  test('detectSpeech: false runs no VAD, but the level gate still times the far end\'s sound', async () => {
     const [a, b] = await pair({ detectSpeech: false });
     try {
       await wait(100);
-      await b.playPcm(tone(200, 8000), 8000);
-      await wait(150);
-      expect(a.stats()!.received.packets).toBeGreaterThan(10);
       expect(a.lastRemoteSoundMs).toBeNull();
+      const before = b.now() + b.origin - a.origin;
+      await b.playPcm(tone(200, 8000), 8000);
+      const sentEnd = b.now() + b.origin - a.origin;
+      await wait(300);
+      expect(a.stats()!.received.packets).toBeGreaterThan(10);
+      const remote = a.lastRemoteSoundMs!;
+      expect(remote).not.toBeNull();
+      expect(remote).toBeGreaterThan(before + 150);
+      expect(remote).toBeLessThan(sentEnd + 250);
+      expect(a.remoteSpeech).toEqual([]);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
