@@ -52,6 +52,11 @@ export interface TestAgentOptions {
   alsoTcp?: boolean;
   /** Session timers of the agent's user agent (RFC 4028; default on, 1800 s, Min-SE 90). */
   sessionTimer?: SipSessionTimerConfig;
+  /**
+   * List UPDATE in Allow (default true). False makes a caller that refreshes the session do it
+   * with re-INVITEs (RFC 4028), as with PBXs that do not take UPDATE; UPDATEs are still answered.
+   */
+  allowUpdate?: boolean;
   /** Certificate and key for `transport: 'tls'`. */
   tls?: Pick<SipTlsTransportOptions, 'cert' | 'key' | 'ca'>;
   /** What to do with calls; default `{}` (answer at once, play the greeting). */
@@ -236,6 +241,7 @@ export class TestAgent extends EventEmitter {
       contactUser: o.user ?? 'agent',
       unhandledInviteStatus: 480,
       ...(o.sessionTimer ? { sessionTimer: o.sessionTimer } : {}),
+      ...(o.allowUpdate === false ? { allow: ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'PRACK', 'NOTIFY', 'REFER'] } : {}),
     });
     ua.on('trace', this.onTrace);
     ua.on('invite', this.onInvite);

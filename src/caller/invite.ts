@@ -32,20 +32,25 @@ export function fromUriFor(caller: CallerOptions, call: Pick<CallOptions, 'fromU
 }
 
 /**
- * Validates the call's headers and assembles the INVITE options around an SDP offer.
+ * Validates the call's headers and assembles the INVITE options around an SDP offer. The test
+ * headers (ids, profile `X-` keys, extra headers) go on the INVITE and, as
+ * `dialogInviteHeaders`, on every re-INVITE of the call (session refreshes included).
  * @throws a `TestHeaderError` subclass for a bad profile/header (nothing is sent).
  */
 export function prepareInvite(caller: CallerOptions, call: CallOptions, sdpOffer: string): PreparedInvite {
   const headerSet = buildTestHeaders(call.run, call.profile, call.headers);
   const transport: CallerTransport = caller.transport ?? 'udp';
   const from = fromUriFor(caller, call);
+  const headers = headerSet.headers.map((h) => [h.name, h.value] as [string, string]);
   const inviteOptions: SipInviteOptions = {
     target: call.target,
     from: caller.fromDisplayName !== undefined ? { uri: from, displayName: caller.fromDisplayName } : from,
-    headers: headerSet.headers.map((h) => [h.name, h.value] as [string, string]),
+    headers,
     body: sdpOffer,
     contentType: 'application/sdp',
     transport,
+    // every INVITE of the call carries the test headers: re-INVITEs (session refreshes) too
+    dialogInviteHeaders: headers.map(([k, v]) => [k, v] as [string, string]),
   };
   return { headerSet, inviteOptions };
 }

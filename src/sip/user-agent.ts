@@ -68,6 +68,12 @@ export interface SipUserAgentOptions {
   contactUri?: string;
   /** Status for INVITEs when no `'invite'` listener is registered (default 480). */
   unhandledInviteStatus?: number;
+  /**
+   * Methods to list in Allow (default every method the UA serves: INVITE, ACK, CANCEL, BYE,
+   * OPTIONS, INFO, UPDATE, PRACK, NOTIFY, REFER). It only changes what peers are told: e.g.
+   * without UPDATE a peer refreshes sessions with re-INVITEs (RFC 4028 §9), as many PBXs do.
+   */
+  allow?: readonly string[];
 }
 
 /** A message as seen on the wire, for ladders and logs. */
@@ -121,7 +127,7 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
   readonly transports: SipTransportManager;
   readonly sessionTimer: ResolvedSessionTimerConfig;
   readonly supported: readonly string[];
-  readonly allow: readonly string[] = ALLOW;
+  readonly allow: readonly string[];
   readonly productName: string | undefined;
   private readonly ownsTransports: boolean;
   /**
@@ -155,6 +161,8 @@ export class SipUserAgent extends EventEmitter implements SipUaCore {
     this.sessionTimer = resolveSessionTimerConfig(options.sessionTimer);
     this.supported = options.supported ?? ['100rel', 'timer'];
     for (const t of this.supported) if (!/^[A-Za-z0-9.!%*_+`'~-]+$/.test(t)) throw new SipUserAgentError('SIP_UA_OPTIONS', 'option tags must be tokens');
+    this.allow = options.allow ? [...options.allow] : ALLOW;
+    for (const m of this.allow) if (!/^[A-Z]+$/.test(m)) throw new SipUserAgentError('SIP_UA_OPTIONS', 'allow must list method names (upper-case tokens)');
     this.productName = options.productName === null ? undefined : (options.productName ?? 'sipprobe');
     if (this.productName !== undefined && /[\r\n\0]/.test(this.productName)) throw new SipUserAgentError('SIP_UA_OPTIONS', 'productName must be one line');
     if (options.contactUri !== undefined) {

@@ -23,6 +23,7 @@ import {
   addExtraHeaders,
   bodyOf,
   decorate,
+  mergeExtraHeaders,
   SipUserAgentError,
   type SipBody,
   type SipDialogOwner,
@@ -95,6 +96,8 @@ export interface SipCallInit {
   peerAllowsUpdate: boolean;
   sessionTimer?: SipNegotiatedSessionTimer;
   onOffer?: SipOfferHandler;
+  /** Extra headers for every re-INVITE we send (checked by the creator). */
+  inviteHeaders?: readonly [string, string][];
 }
 
 interface Pending2xx {
@@ -134,6 +137,7 @@ export class SipCall extends EventEmitter {
   private incomingInvite = false;
   private byeSent = false;
   private byeInFlight: Promise<SipResponse | undefined> | undefined;
+  private readonly inviteHeaders: readonly [string, string][];
 
   /** @internal */
   constructor(core: SipUaCore, init: SipCallInit) {
@@ -146,6 +150,7 @@ export class SipCall extends EventEmitter {
     this.remoteBody = init.remoteBody;
     this.peerAllowsUpdate = init.peerAllowsUpdate;
     this.onOffer = init.onOffer;
+    this.inviteHeaders = init.inviteHeaders ?? [];
     this.ended = new Promise((r) => (this.resolveEnded = r));
     this.timer = new SipSessionTimer(core.clock, {
       onRefresh: () => void this.refresh(),
@@ -463,7 +468,8 @@ export class SipCall extends EventEmitter {
     const req = this.dialog.createRequest('INVITE', { body: body?.body, contentType: body?.contentType });
     decorate(this.core, req, true);
     for (const [k, v] of st) req.headers.add(k, v);
-    addExtraHeaders(req, options.headers);
+    // the call's repeated headers (e.g. test ids) on every re-INVITE, refreshes included
+    addExtraHeaders(req, this.inviteHeaders.length > 0 ? mergeExtraHeaders(this.inviteHeaders, options.headers) : options.headers);
     this.outgoingInvite = true;
     try {
       const dest = await this.core.resolve(this.dialog.nextHop, this.protocol);

@@ -6,7 +6,7 @@
 import type { Clock } from '../../clock';
 import { SipprobeError } from '../../errors';
 import type { SipDialog } from '../dialog';
-import type { SipHeaderInit, SipRequest, SipResponse } from '../message';
+import { createRequest, type SipHeaderInit, type SipRequest, type SipResponse } from '../message';
 import type { ResolvedSessionTimerConfig } from '../session-timer';
 import type { SipTransactionLayer } from '../transaction/layer';
 import type { SipAddress, SipDestination, SipTransportProtocol } from '../transport/types';
@@ -136,6 +136,39 @@ export function addExtraHeaders(req: SipRequest | SipResponse, extra: SipHeaderI
     if (MANAGED.has(key)) throw new SipUserAgentError('SIP_UA_OPTIONS', `header ${k.slice(0, 32)} is managed by the user agent`);
     req.headers.add(k, v);
   }
+}
+
+/** An extra-header list as name/value pairs (a snapshot: later changes to the input do not show). */
+export function headerPairs(h: SipHeaderInit | undefined): [string, string][] {
+  if (!h) return [];
+  return Symbol.iterator in h ? [...(h as Iterable<readonly [string, string]>)].map(([k, v]) => [k, v]) : Object.entries(h as Record<string, string>);
+}
+
+/** Extra headers with `extra` replacing same-named ones of `base` (case-insensitive). */
+export function mergeExtraHeaders(base: SipHeaderInit | undefined, extra: SipHeaderInit | undefined): [string, string][] {
+  const add = headerPairs(extra);
+  const names = new Set(add.map(([k]) => k.toLowerCase()));
+  return [...headerPairs(base).filter(([k]) => !names.has(k.toLowerCase())), ...add];
+}
+
+/** Headers a re-INVITE of ours builds itself (besides the managed ones): not repeatable extras. */
+const REINVITE_OWN = new Set(['contact', 'm', 'content-type', 'c', 'session-expires', 'x', 'min-se', 'supported', 'k', 'allow', 'require']);
+
+/**
+ * Checks headers meant for every re-INVITE of a call (`SipInviteOptions.dialogInviteHeaders`)
+ * the way {@link addExtraHeaders} checks any extra header (names, values, no line breaks, no
+ * core headers), and refuses the ones a re-INVITE sets itself. Returns them as a snapshot.
+ * @throws SipUserAgentError `SIP_UA_OPTIONS`, or the header list's `SipHeaderError`.
+ */
+export function checkDialogInviteHeaders(h: SipHeaderInit | undefined): [string, string][] {
+  const pairs = headerPairs(h);
+  if (pairs.length === 0) return pairs;
+  for (const [k] of pairs) {
+    if (typeof k === 'string' && REINVITE_OWN.has(k.toLowerCase())) throw new SipUserAgentError('SIP_UA_OPTIONS', `header ${k.slice(0, 32)} is set by each re-INVITE itself`);
+  }
+  // the same checks a real request applies (managed names, syntax, line breaks)
+  addExtraHeaders(createRequest('INVITE', 'sip:check@invalid', { from: '<sip:a@invalid>;tag=1', to: '<sip:b@invalid>', callId: 'check', cseq: 1 }), pairs);
+  return pairs;
 }
 
 /** Headers whose values the core derives itself: letting callers set them would break the dialog. */

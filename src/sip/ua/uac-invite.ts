@@ -24,7 +24,7 @@ import { SipTransactionTransportError } from '../transaction/errors';
 import type { SipAddress, SipTransportProtocol } from '../transport/types';
 import { isSipUri, parseUri } from '../uri';
 import { SipCall, type SipOfferHandler } from './call';
-import { addExtraHeaders, allows, bodyOf, decorate, SipUserAgentError, type SipUaCore } from './core';
+import { addExtraHeaders, allows, bodyOf, checkDialogInviteHeaders, decorate, mergeExtraHeaders, SipUserAgentError, type SipUaCore } from './core';
 
 /** An address for From/To: a URI, or a URI with a display name. */
 export type SipAddressInput = string | { uri: string; displayName?: string };
@@ -57,6 +57,14 @@ export interface SipInviteOptions {
   onOffer?: SipOfferHandler;
   /** Use session timers for this call (default: the UA's setting). */
   sessionTimer?: boolean;
+  /**
+   * Extra headers repeated on every INVITE we send inside the call once it is up (re-INVITEs:
+   * session refreshes included), checked like `headers`; headers a re-INVITE sets itself
+   * (Contact, Content-Type, Session-Expires, Min-SE, Supported, Allow, Require) are refused.
+   * The initial INVITE carries `headers`: give the same list here to have them on every INVITE.
+   * Per-request headers of `SipCall.reinvite` replace same-named ones.
+   */
+  dialogInviteHeaders?: SipHeaderInit;
 }
 
 /** Outcome of an INVITE. Never rejects: failures are a `failed` result with a typed error. */
@@ -133,6 +141,7 @@ export class SipOutgoingInvite extends EventEmitter {
   private readonly discarded = new Set<string>();
   private stOffer: SipSessionTimerOffer | undefined;
   private fallback: SipTcpFallback | undefined;
+  private readonly dialogInviteHeaders: [string, string][];
   private readonly fromValue: string;
   private readonly toValue: string;
 
@@ -156,6 +165,7 @@ export class SipOutgoingInvite extends EventEmitter {
     this.result = new Promise((r) => (this.resolveResult = r));
     // build once now so that bad headers or bodies throw at the call site, not later
     this.build();
+    this.dialogInviteHeaders = checkDialogInviteHeaders(options.dialogInviteHeaders);
   }
 
   override on<E extends keyof SipOutgoingInviteEvents>(event: E, listener: SipOutgoingInviteEvents[E]): this {
@@ -211,7 +221,7 @@ export class SipOutgoingInvite extends EventEmitter {
    */
   retry(extra: { headers?: SipHeaderInit } = {}): SipOutgoingInvite {
     if (!this.outcome || this.outcome.kind === 'answered') throw new SipUserAgentError('SIP_UA_STATE', 'retry only after a final non-2xx response');
-    const merged = mergeHeaders(this.options.headers, extra.headers);
+    const merged = mergeExtraHeaders(this.options.headers, extra.headers);
     const next = new SipOutgoingInvite(this.core, { ...this.options, headers: merged }, { callId: this.callId, fromTag: this.fromTag, cseq: this.cseqNow + 1, tcpFallback: this.fallback });
     this.core.trackInvite(next);
     next.start();
@@ -439,6 +449,7 @@ export class SipOutgoingInvite extends EventEmitter {
       peerAllowsUpdate: allows(res, 'UPDATE'),
       sessionTimer: useTimer ? sessionTimerFromResponse(res) : undefined,
       onOffer: this.options.onOffer,
+      inviteHeaders: this.dialogInviteHeaders,
     });
     for (const [t, d] of this.earlyDialogs) if (t !== tag) d.terminate();
     if (lateOffer && handler) {
@@ -528,18 +539,6 @@ function checkSipUri(uri: string, what: string): void {
 function withLr(uri: string): string {
   const u = parseUri(uri);
   return isSipUri(u) && !u.params.has('lr') ? `${uri};lr` : uri;
-}
-
-function pairs(h: SipHeaderInit | undefined): [string, string][] {
-  if (!h) return [];
-  return Symbol.iterator in h ? [...(h as Iterable<readonly [string, string]>)].map(([k, v]) => [k, v]) : Object.entries(h as Record<string, string>);
-}
-
-/** Extra headers of a retry: the new ones replace same-named old ones (case-insensitive). */
-function mergeHeaders(old: SipHeaderInit | undefined, extra: SipHeaderInit | undefined): [string, string][] {
-  const add = pairs(extra);
-  const names = new Set(add.map(([k]) => k.toLowerCase()));
-  return [...pairs(old).filter(([k]) => !names.has(k.toLowerCase())), ...add];
 }
 
 function asError(e: unknown): SipprobeError {
