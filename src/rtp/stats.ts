@@ -103,7 +103,8 @@ export class RtpReceiveStats {
   private haveTransit = false;
   private lastArrivalRtp = 0;
   private lastTimestamp = 0;
-  private readonly seen = new Uint8Array(WINDOW);
+  /** One bit per extended sequence number in the window (512 bytes per stream, not 4 KiB: hundreds of calls hold one each). */
+  private readonly seen = new Int32Array(WINDOW >>> 5);
   private lastSrMiddle = 0;
   private lastSrArrivalMs = 0;
   private haveSr = false;
@@ -193,7 +194,7 @@ export class RtpReceiveStats {
       verdict = 'restarted';
     } else {
       ext = this.cycles + seq - (seq > this.maxSeq ? SEQ_MOD : 0);
-      if (this.seen[ext & (WINDOW - 1)]) {
+      if (this.isSeen(ext)) {
         this.duplicates++;
         this.received++;
         this.bytes += payloadBytes;
@@ -277,8 +278,14 @@ export class RtpReceiveStats {
     this.seen.fill(0);
   }
 
+  private isSeen(ext: number): boolean {
+    const i = ext & (WINDOW - 1);
+    return (this.seen[i >>> 5] & (1 << (i & 31))) !== 0;
+  }
+
   private markSeen(ext: number): void {
-    this.seen[ext & (WINDOW - 1)] = 1;
+    const i = ext & (WINDOW - 1);
+    this.seen[i >>> 5] |= 1 << (i & 31);
   }
 
   private clearSeen(from: number, to: number): void {
@@ -286,7 +293,10 @@ export class RtpReceiveStats {
       this.seen.fill(0);
       return;
     }
-    for (let e = from; e <= to; e++) this.seen[e & (WINDOW - 1)] = 0;
+    for (let e = from; e <= to; e++) {
+      const i = e & (WINDOW - 1);
+      this.seen[i >>> 5] &= ~(1 << (i & 31));
+    }
   }
 
   private noteTransit(timestamp: number, arrivalMs: number, measure: boolean): void {
