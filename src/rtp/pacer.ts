@@ -55,6 +55,11 @@ export interface PacedStreamOptions {
   onTick: (frameIndex: number, scheduledTime: number) => void;
   /** Clock time of frame 0; default: now (frame 0 is due at once). */
   startAt?: number;
+  /**
+   * Keep this stream's own deviation histogram (6 KiB) for per-stream percentiles. Default
+   * true; false for streams that only read counters (the pacer's totals still see every frame).
+   */
+  histogram?: boolean;
 }
 
 /** Counters of one paced stream. Deviations are |real tick time − scheduled time|, in ms. */
@@ -69,9 +74,9 @@ export interface PacedStreamStats {
   early: number;
   /** `onTick` calls that threw. */
   errors: number;
-  /** Median deviation (ms, bucket upper edge). */
+  /** Median deviation (ms, bucket upper edge); NaN without a per-stream histogram. */
   p50Ms: number;
-  /** 99th percentile deviation (ms, bucket upper edge). */
+  /** 99th percentile deviation (ms, bucket upper edge); NaN without a per-stream histogram. */
   p99Ms: number;
   /** Largest deviation (ms, exact). */
   maxMs: number;
@@ -89,8 +94,8 @@ export interface PacedStream {
   readonly nextFrameIndex: number;
   /** False once removed. */
   readonly active: boolean;
-  /** Deviation histogram of every delivered frame. */
-  readonly histogram: PacingHistogram;
+  /** Deviation histogram of every delivered frame (null when the stream was added with `histogram: false`). */
+  readonly histogram: PacingHistogram | null;
   /** Snapshot of the counters and deviation percentiles. */
   stats(): PacedStreamStats;
   /** Stops ticking this stream (safe inside its own `onTick`, idempotent). */
@@ -107,7 +112,9 @@ class StreamEntry implements HeapEntry, PacedStream {
   late = 0;
   early = 0;
   errors = 0;
-  readonly histogram = new PacingHistogram();
+  maxDeviation = 0;
+  totalDeviation = 0;
+  readonly histogram: PacingHistogram | null;
 
   constructor(
     private readonly detach: (s: StreamEntry) => void,
@@ -115,8 +122,10 @@ class StreamEntry implements HeapEntry, PacedStream {
     readonly ptimeMs: number,
     readonly startAt: number,
     readonly onTick: (frameIndex: number, scheduledTime: number) => void,
+    histogram: boolean,
   ) {
     this.deadline = startAt;
+    this.histogram = histogram ? new PacingHistogram() : null;
   }
 
   stats(): PacedStreamStats {
@@ -127,10 +136,10 @@ class StreamEntry implements HeapEntry, PacedStream {
       late: this.late,
       early: this.early,
       errors: this.errors,
-      p50Ms: h.quantile(0.5),
-      p99Ms: h.quantile(0.99),
-      maxMs: h.max,
-      meanMs: h.mean,
+      p50Ms: h ? h.quantile(0.5) : NaN,
+      p99Ms: h ? h.quantile(0.99) : NaN,
+      maxMs: this.maxDeviation,
+      meanMs: this.sent > 0 ? this.totalDeviation / this.sent : 0,
     };
   }
 
@@ -227,7 +236,7 @@ export class Pacer {
     if (typeof onTick !== 'function') throw new PacerOptionError('onTick must be a function');
     const startAt = options.startAt ?? this.clock.now();
     if (!Number.isFinite(startAt)) throw new PacerOptionError('startAt must be a finite clock time');
-    const s = new StreamEntry(this.detach, this.seq++, ptimeMs, startAt, onTick);
+    const s = new StreamEntry(this.detach, this.seq++, ptimeMs, startAt, onTick, options.histogram !== false);
     this.heap.push(s);
     this.arm();
     return s;
@@ -318,7 +327,9 @@ export class Pacer {
     const scheduled = s.deadline;
     const deviation = now - scheduled;
     const magnitude = deviation < 0 ? -deviation : deviation;
-    s.histogram.record(magnitude);
+    s.histogram?.record(magnitude);
+    if (magnitude > s.maxDeviation) s.maxDeviation = magnitude;
+    s.totalDeviation += magnitude;
     this.totals.record(magnitude);
     s.sent++;
     this.sent++;

@@ -616,7 +616,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.rtcpSocket.on('message', this.onRtcpMessage);
       this.rtcpSocket.on('error', this.onSocketError);
     }
-    this.pacedStream = (options.pacer ?? sharedPacer()).add({ ptimeMs: codec.ptimeMs, onTick: this.onTick });
+    this.pacedStream = (options.pacer ?? sharedPacer()).add({ ptimeMs: codec.ptimeMs, onTick: this.onTick, histogram: false });
     if (this.rtcpEnabled) this.scheduleRtcp();
     portsInUse.add(ports);
   }

@@ -408,3 +408,22 @@ describe('PacingHistogram', () => {
     expect(g.max).toBe(5000);
   });
 });
+
+describe('Pacer streams without their own histogram', () => {
+  it('keep counters, max and mean; percentiles are NaN; the pacer totals still see every frame', () => {
+    const clock = new StallClock(0);
+    const pacer = new Pacer({ clock });
+    const s = pacer.add({ ptimeMs: 20, onTick: () => {}, histogram: false });
+    clock.advance(20); // frames 0 and 1 on time
+    clock.lag = 5;
+    clock.advance(20); // frame 2 (due 40) read at 45: 5 ms late
+    expect(s.histogram).toBeNull();
+    const st = s.stats();
+    expect(st.sent).toBe(3);
+    expect(st.maxMs).toBe(5);
+    expect(st.meanMs).toBeCloseTo(5 / 3, 9);
+    expect(Number.isNaN(st.p99Ms)).toBe(true);
+    expect(pacer.stats()).toMatchObject({ sent: 3, maxMs: 5 });
+    s.remove();
+  });
+});
