@@ -31,6 +31,19 @@ import type { CallOutcome, CallResult, EndedBy, LadderMessage, NegotiatedCodecIn
 import { buildCallResult, emptyCallTimings } from './result-shell';
 import { CallerError } from './errors';
 
+/** What a call advertises as our address. @internal */
+export interface CallAdvertisement {
+  /** Address for Via/Contact/From/SDP; absent: the bound address as is. */
+  readonly address?: string;
+  /** Why no usable address could be found (a result warning). */
+  readonly warning?: string;
+}
+
+/** Caller options whose From host is the advertised address (unless `fromHost` says otherwise). @internal */
+export function withFromHost(options: CallerOptions, advertised: string | undefined): CallerOptions {
+  return advertised === undefined || options.fromHost !== undefined ? options : { ...options, fromHost: advertised };
+}
+
 /** What a Call needs from its Caller. @internal */
 export interface CallContext {
   readonly ua: SipUserAgent;
@@ -41,6 +54,8 @@ export interface CallContext {
   readonly options: CallerOptions;
   /** SIP trace listeners by Call-ID (the Caller routes each trace event to its call only). */
   readonly traces: Map<string, (ev: SipTraceEvent) => void>;
+  /** Our address for a call to `target` (see `CallerOptions.advertise` / a wildcard bind). */
+  readonly advertise: (target: string) => Promise<CallAdvertisement>;
 }
 
 /** Events of a {@link Call}; times are ms since the INVITE. */
@@ -248,9 +263,12 @@ export class Call extends EventEmitter<CallEvents> {
       this.#signal?.addEventListener('abort', onAbort, { once: true });
       await ctx.ready;
       const bind = ctx.options.bind?.address ?? '127.0.0.1';
+      const advertised = await ctx.advertise(this.target);
+      if (advertised.warning) this.#warnings.push(advertised.warning);
       if (this.#options.pcap !== undefined) this.#capture = await CallCapture.open(this.#options.pcap);
       const leg = await MediaLeg.create({
         address: bind,
+        ...(advertised.address !== undefined ? { advertisedAddress: advertised.address } : {}),
         codecs: this.#options.codecs ?? ['PCMU', 'PCMA'],
         portPool: ctx.portPool,
         pacer: ctx.pacer,
@@ -264,7 +282,7 @@ export class Call extends EventEmitter<CallEvents> {
       this.#wireLeg(leg);
       if (this.#options.media === false) this.#warnings.push('MEDIA_OFF: signalling only (media: false): no RTP was sent or received');
       const offer = leg.createOffer();
-      const { inviteOptions } = prepareInvite(ctx.options, { ...this.#options, run: { runId: this.ids.runId, scenarioId: this.ids.scenarioId, resultId: this.ids.resultId } }, offer);
+      const { inviteOptions } = prepareInvite(withFromHost(ctx.options, advertised.address), { ...this.#options, run: { runId: this.ids.runId, scenarioId: this.ids.scenarioId, resultId: this.ids.resultId } }, offer);
       const digest = this.#auth ? new DigestClient({ username: this.#auth.username, password: this.#auth.password }) : null;
 
       this.#t0 = ctx.clock.now();

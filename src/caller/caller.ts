@@ -6,8 +6,11 @@ import { inspect } from 'node:util';
 import { systemClock, type Clock } from '../clock';
 import { Pacer, sharedPacer } from '../rtp/pacer';
 import { RtpPortPool } from '../rtp/port-pool';
+import { SipTransportManager, type SipTransportManagerOptions } from '../sip/transport/manager';
+import type { SipAddress, SipTransportProtocol } from '../sip/transport/types';
 import { SipUserAgent, type SipTraceEvent } from '../sip/user-agent';
-import { Call } from './call';
+import { isWildcardAddress, LocalAddressBook, normalizeAdvertisedAddress } from '../call-media/local-address';
+import { Call, withFromHost, type CallAdvertisement } from './call';
 import { CallerError } from './errors';
 import { buildInviteRequest, inviteWarnings, prepareInvite, type RenderedInvite } from './invite';
 import type { CallerOptions, CallOptions } from './options';
@@ -15,6 +18,28 @@ import { callerUaOptions } from './ua-options';
 import { serializeMessage } from '../sip/serializer';
 import { buildMediaOffer } from '../call-media/media-leg';
 import { serializeSdp } from '../sdp/serializer';
+
+/**
+ * The Caller's transports when bound to a wildcard address: our Via sent-by and Contact host
+ * toward a destination is the local address the OS routes to it from (looked up by the call
+ * before its INVITE), not `0.0.0.0`. Where the core names no destination, the latest address
+ * found stands in.
+ */
+class RoutedTransportManager extends SipTransportManager {
+  readonly #book: LocalAddressBook;
+
+  constructor(options: SipTransportManagerOptions, book: LocalAddressBook) {
+    super(options);
+    this.#book = book;
+  }
+
+  override sentBy(protocol: SipTransportProtocol, flow?: SipAddress): SipAddress {
+    const s = super.sentBy(protocol, flow);
+    if (!isWildcardAddress(s.address)) return s;
+    const address = (flow ? this.#book.get(flow.address) : undefined) ?? this.#book.latest;
+    return address === undefined ? s : { address, port: s.port };
+  }
+}
 
 /**
  * Places instrumented test calls.
@@ -35,6 +60,12 @@ export class Caller {
   private readonly pacer: Pacer;
   private readonly ownsPacer: boolean;
   private readonly calls = new Set<Call>();
+  /** `advertise.address`, checked. */
+  private readonly advertised: string | undefined;
+  /** Our address per destination, with a wildcard bind and nothing advertised. */
+  private readonly routes: LocalAddressBook | null;
+  /** Transports the Caller made itself (wildcard bind) and so closes itself. */
+  private readonly ownTransports: SipTransportManager | null;
   // One trace listener routing by Call-ID: a listener per call would cost O(active calls) per message.
   private readonly traces = new Map<string, (ev: SipTraceEvent) => void>();
   private startPromise: Promise<void> | null = null;
@@ -43,9 +74,28 @@ export class Caller {
   constructor(options: CallerOptions = {}) {
     const t = options.transport ?? 'udp';
     if (t !== 'udp' && t !== 'tcp' && t !== 'tls') throw new CallerError('CALLER_BAD_OPTION', 'transport must be udp, tcp or tls');
+    if (options.advertise !== undefined) {
+      const a = normalizeAdvertisedAddress(options.advertise?.address);
+      if (a === null) throw new CallerError('CALLER_BAD_OPTION', 'advertise.address must be an IPv4/IPv6 literal or a host name (not a wildcard)');
+      this.advertised = a;
+    }
     this.options = { ...options };
     this.clock = options.clock ?? systemClock;
-    this.ua = new SipUserAgent(callerUaOptions(options));
+    const uaOptions = callerUaOptions(options);
+    const transport: SipTransportManagerOptions = { address: '127.0.0.1', ...uaOptions.transport };
+    if (this.advertised !== undefined) {
+      this.routes = null;
+      this.ownTransports = null;
+      this.ua = new SipUserAgent({ ...uaOptions, transport: { ...transport, advertisedHost: this.advertised } });
+    } else if (isWildcardAddress(options.bind?.address ?? '127.0.0.1')) {
+      this.routes = new LocalAddressBook();
+      this.ownTransports = new RoutedTransportManager(transport, this.routes);
+      this.ua = new SipUserAgent({ ...uaOptions, transport: undefined, transports: this.ownTransports });
+    } else {
+      this.routes = null;
+      this.ownTransports = null;
+      this.ua = new SipUserAgent(uaOptions);
+    }
     this.ua.on('trace', (ev) => {
       let callId: string | undefined;
       try {
@@ -89,10 +139,34 @@ export class Caller {
     }
     const ready = this.start();
     ready.catch(() => undefined);
-    const call = new Call({ ua: this.ua, ready, clock: this.clock, portPool: this.pool, pacer: this.pacer, options: this.options, traces: this.traces }, options);
+    const call = new Call(
+      { ua: this.ua, ready, clock: this.clock, portPool: this.pool, pacer: this.pacer, options: this.options, traces: this.traces, advertise: (t) => this.advertisementFor(t) },
+      options,
+    );
     this.calls.add(call);
     void call.result.then(() => this.calls.delete(call));
     return call;
+  }
+
+  /**
+   * What a call to `target` advertises as our address (Via, Contact, From, SDP): `advertise`,
+   * else — bound to a wildcard — the local address routed to the target's first resolved
+   * address; nothing (the bound address as is) otherwise.
+   */
+  private async advertisementFor(target: string): Promise<CallAdvertisement> {
+    if (this.advertised !== undefined) return { address: this.advertised };
+    if (!this.routes) return {};
+    let remote: string | undefined;
+    try {
+      remote = (await this.ua.transports.resolve(target))[0]?.address;
+    } catch {
+      // the INVITE fails on the same resolution and reports it
+    }
+    if (remote === undefined) return {};
+    const address = await this.routes.lookup(remote);
+    if (address !== null) return { address };
+    const bound = this.options.bind?.address ?? '127.0.0.1';
+    return { warning: `ADVERTISE_UNKNOWN: bound to ${bound} and no local address routes to the target: Via, Contact and SDP name ${bound}` };
   }
 
   /**
@@ -103,8 +177,9 @@ export class Caller {
     await this.start();
     const protocol = this.options.transport ?? 'udp';
     const rtpPort = this.pool.min;
-    const sdp = serializeSdp(buildMediaOffer({ address: this.options.bind?.address ?? '127.0.0.1', port: rtpPort, codecs: options.codecs }));
-    const prepared = prepareInvite(this.options, options, sdp);
+    const adv = await this.advertisementFor(options.target);
+    const sdp = serializeSdp(buildMediaOffer({ address: adv.address ?? this.options.bind?.address ?? '127.0.0.1', port: rtpPort, codecs: options.codecs }));
+    const prepared = prepareInvite(withFromHost(this.options, adv.address), options, sdp);
     const bytes = serializeMessage(buildInviteRequest(this.ua, prepared.inviteOptions, protocol));
     return { bytes, text: bytes.toString('utf8'), headerSet: prepared.headerSet, warnings: inviteWarnings(prepared.headerSet, bytes.length, protocol) };
   }
@@ -119,6 +194,7 @@ export class Caller {
       for (const c of pending) c.hangup();
       await Promise.all(pending.map((c) => c.result));
       await this.ua.close();
+      await this.ownTransports?.close();
       if (this.ownsPacer) this.pacer.close();
     })();
     return this.closing;

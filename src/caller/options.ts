@@ -11,8 +11,19 @@ export type CallerTransport = 'udp' | 'tcp' | 'tls';
 
 /** Options of a `Caller`. */
 export interface CallerOptions {
-  /** Local SIP bind address and port (default `127.0.0.1`, port 0 = ephemeral). RTP binds on the same address. */
+  /**
+   * Local SIP bind address and port (default `127.0.0.1`, port 0 = ephemeral). RTP binds on the
+   * same address. With a wildcard (`0.0.0.0`, `::`) each call advertises — in Via sent-by,
+   * Contact, From and SDP `o=`/`c=` — the local address the OS routes to the target from (found
+   * with a `connect()`ed UDP socket, nothing sent; remembered per target address).
+   */
   bind?: { address?: string; port?: number };
+  /**
+   * The address to advertise instead of the bound / routed one (a public address behind NAT):
+   * Via sent-by, Contact, From host (unless `fromHost`) and SDP `o=`/`c=` of every call. An IPv4
+   * or IPv6 literal or a host name; anything else is `CALLER_BAD_OPTION`.
+   */
+  advertise?: { address: string };
   /** SIP transport (default `udp`): one socket/listener for it. */
   transport?: CallerTransport;
   /** TLS options (CA, client certificate, `rejectUnauthorized`) for `transport: 'tls'`. */

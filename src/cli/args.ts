@@ -46,6 +46,8 @@ export interface CallCommandOptions {
   bind?: string;
   /** `--latch sdp|first-source`: where the agent's RTP may come from (default sdp). */
   latch?: LatchMode;
+  /** `--advertise ADDRESS`: our address in Via, Contact, From and SDP (public address behind NAT). */
+  advertise?: string;
 }
 
 export interface LoadCommandOptions extends CallCommandOptions {
@@ -160,6 +162,7 @@ const CALL_OPTIONS = {
   insecure: { type: 'boolean' },
   bind: { type: 'string' },
   latch: { type: 'string' },
+  advertise: { type: 'string' },
 } as const;
 
 const LOAD_OPTIONS = {
@@ -242,6 +245,7 @@ function callOptions(values: Record<string, string | boolean | string[] | undefi
     insecure: values.insecure === true,
     bind: s('bind'),
     latch: parseLatch(s('latch')),
+    advertise: s('advertise'),
   };
 }
 

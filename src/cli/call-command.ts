@@ -13,7 +13,7 @@ import type { CallCommandOptions } from './args';
 import { writeArtefacts, type ArtefactTargets } from './artefacts';
 import { CliInputError } from './input-error';
 import { EXIT_COMPLETED, EXIT_NOT_COMPLETED, type CliIo } from './io';
-import { checkCodecNames, checkInputFile, checkOutputPath, checkTargetUri, prepareTestHeaders, readProfileFile } from './prepare';
+import { checkAdvertise, checkCodecNames, checkInputFile, checkOutputPath, checkTargetUri, prepareTestHeaders, readProfileFile } from './prepare';
 import { safeCliText } from './text';
 
 const OUTCOMES = ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth-failed', 'unreachable', 'error'];
@@ -25,6 +25,8 @@ export interface PreparedCall {
   outputs: ArtefactTargets;
   transport: 'udp' | 'tcp' | 'tls';
   bind: string;
+  /** `--advertise`, checked. */
+  advertise?: string;
   insecure: boolean;
 }
 
@@ -32,6 +34,7 @@ export interface PreparedCall {
 export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'> & Partial<Pick<CliIo, 'env'>>): PreparedCall {
   checkTargetUri(o.target);
   checkCodecNames(o.codecs);
+  const advertise = checkAdvertise(o.advertise);
   const profile: TestProfile | undefined = o.profilePath ? readProfileFile(resolve(io.cwd, o.profilePath)) : undefined;
   const headers = prepareTestHeaders(o, profile);
   if (o.password !== undefined && o.username === undefined) throw new CliInputError('a password (-p or SIPPROBE_PASSWORD) needs a user name (-u)');
@@ -72,6 +75,7 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'> & Part
     outputs,
     transport: o.transport,
     bind: o.bind ?? '127.0.0.1',
+    ...(advertise !== undefined ? { advertise } : {}),
     insecure: o.insecure,
   };
 }
@@ -127,6 +131,7 @@ function callMedia(play: string | undefined, dtmf: string | undefined, durationM
 export async function placeCall(p: PreparedCall, io: CliIo): Promise<CallResult> {
   const caller = new Caller({
     bind: { address: p.bind, port: 0 },
+    ...(p.advertise !== undefined ? { advertise: { address: p.advertise } } : {}),
     transport: p.transport,
     ...(p.insecure ? { tls: { rejectUnauthorized: false } } : {}),
   });

@@ -8,7 +8,8 @@ usage:
                           [--duration 10s] [--ring-timeout 30s] [--silence-timeout 10s] [--dtmf 12#]
                           [--json out.json|-] [--report out.html] [--junit out.xml] [--pcap out.pcap]
                           [--expect OUTCOME] [--max-latency-p90 MS] [--min-mos N] [--max-loss PCT]
-                          [--transcribe pocketsphinx] [--bind ADDRESS] [--latch sdp|first-source] [--insecure]
+                          [--transcribe pocketsphinx] [--bind ADDRESS] [--advertise ADDRESS]
+                          [--latch sdp|first-source] [--insecure]
   sipprobe agent [--port 5080] [--address 127.0.0.1] [--transport udp|tcp] [--username U --password P]
                  [--play greeting.wav] [--record DIR] [--ring-delay 2s] [--hangup-after 30s] [--reject 486] [--echo]
   sipprobe demo [--record out.wav] [--json out.json|-] [--report out.html]
@@ -21,4 +22,6 @@ usage:
 exit status: 0 the call ended as expected (--expect, default completed) and every threshold held;
              1 it did not (each reason on stderr, as FAILED: …); 2 usage or input error.
 --json - writes only JSON to stdout; everything for humans goes to stderr.
+--bind 0.0.0.0 advertises, per target, the local address routed to it; --advertise ADDRESS (a public
+address behind NAT) is written in Via, Contact, From and SDP instead.
 `;

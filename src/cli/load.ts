@@ -15,7 +15,7 @@ import { uuidV4 } from '../random';
 import { toJUnit } from '../report/junit';
 import { SipprobeError } from '../errors';
 import { UsageError, type LoadCommandOptions } from './args';
-import { checkCodecNames, checkInputFile, checkTargetUri } from './prepare';
+import { checkAdvertise, checkCodecNames, checkInputFile, checkTargetUri } from './prepare';
 
 /** `sipprobe load` options: the parsed flags plus where the per-call JSON lines go. */
 export interface LoadCommandRunOptions extends LoadCommandOptions {
@@ -104,6 +104,7 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
   if (o.media === false && o.silenceTimeoutMs !== undefined) throw new UsageError('load: --silence-timeout listens to the agent\'s audio: not with --no-media');
   checkTargetUri(o.target);
   checkCodecNames(o.codecs);
+  const advertise = checkAdvertise(o.advertise);
   const play = checkInputFile(o.play === undefined ? undefined : resolve(cwd, o.play), '--play');
   const expect = (o.expect ?? 'completed') as CallOutcome;
   if (!OUTCOMES.includes(expect)) throw new UsageError(`--expect: one of ${OUTCOMES.join(', ')}`);
@@ -129,6 +130,7 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
       target: o.target,
       transport: o.transport,
       bind: o.bind,
+      ...(advertise !== undefined ? { advertise } : {}),
       insecure: o.insecure,
       auth: o.username ? { username: o.username, password: o.password ?? '' } : undefined,
       runId,

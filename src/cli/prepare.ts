@@ -9,6 +9,7 @@ import { buildTestHeaders, TestHeaderError, type TestHeaderSet, type TestProfile
 import { isOpusAvailable } from '../rtp/codecs/opus';
 import { isCodecSupported, supportedCodecNames } from '../rtp/codecs/registry';
 import { isSipUri, parseUri } from '../sip';
+import { normalizeAdvertisedAddress } from '../call-media/local-address';
 import type { CallCommandOptions } from './args';
 import { CliInputError } from './input-error';
 
@@ -85,4 +86,12 @@ export function checkCodecNames(codecs: readonly string[] | undefined): void {
     if (!isCodecSupported(name)) throw new CliInputError(`--codecs: unknown codec ${JSON.stringify(name.slice(0, 40))} (known: ${supportedCodecNames().join(', ')})`);
     if (name.toLowerCase() === 'opus' && !isOpusAvailable()) throw new CliInputError('--codecs: opus needs the optional dependency opusscript (npm install opusscript)');
   }
+}
+
+/** Checks `--advertise`: an IPv4/IPv6 literal or a host name, nothing that could inject into a header. */
+export function checkAdvertise(address: string | undefined): string | undefined {
+  if (address === undefined) return undefined;
+  const a = normalizeAdvertisedAddress(address);
+  if (a === null) throw new CliInputError('--advertise: an IPv4/IPv6 address or a host name (not 0.0.0.0 or ::)');
+  return a;
 }

@@ -28,6 +28,8 @@ export interface LoadCallTemplate {
   transport: 'udp' | 'tcp' | 'tls';
   /** Local address[:port] to bind the SIP socket to. */
   bind?: string;
+  /** Our address in Via, Contact, From and SDP instead of the bound/routed one (the Caller's `advertise`). */
+  advertise?: string;
   /** Skip TLS certificate verification. */
   insecure?: boolean;
   auth?: { username: string; password: string };
@@ -86,6 +88,7 @@ function callMedia(t: LoadCallTemplate): Pick<CallOptions, 'play' | 'script' | '
 export function loadCallerOptions(template: LoadCallTemplate): CallerOptions {
   return {
     bind: parseBind(template.bind),
+    ...(template.advertise !== undefined ? { advertise: { address: template.advertise } } : {}),
     transport: template.transport,
     ...(template.insecure ? { tls: { rejectUnauthorized: false } } : {}),
     ...(template.rtpPorts ? { rtpPorts: template.rtpPorts } : {}),

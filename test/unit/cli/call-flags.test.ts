@@ -98,3 +98,25 @@ describe('--silence-timeout', () => {
     await expect(loadThrough(['--silence-timeout', '0'])).rejects.toThrow(UsageError);
   });
 });
+
+describe('--advertise', () => {
+  test('call: checked, then handed to the Caller (IPv6 brackets dropped)', () => {
+    expect(prepareCall(callOpts(['--advertise', '203.0.113.7']), { cwd: '/' }).advertise).toBe('203.0.113.7');
+    expect(prepareCall(callOpts(['--advertise', '[2001:db8::1]']), { cwd: '/' }).advertise).toBe('2001:db8::1');
+    expect(prepareCall(callOpts(['--advertise', 'sbc.example.com']), { cwd: '/' }).advertise).toBe('sbc.example.com');
+    expect('advertise' in prepareCall(callOpts([]), { cwd: '/' })).toBe(false);
+  });
+
+  test.each(['1.2.3.4\r\nVia: x', 'a b', '0.0.0.0', 'host:5060', 'u@host', ''])('call: %j is an input error (exit 2)', (v) => {
+    expect(() => prepareCall(callOpts(['--advertise', v]), { cwd: '/' })).toThrow(expect.objectContaining({ code: 'CLI_INPUT' }));
+  });
+
+  test('load: the run\'s Caller gets advertise.address; a bad one stops the run before any Caller exists', async () => {
+    const { caller } = await loadThrough(['--advertise', '198.51.100.20', '--bind', '0.0.0.0']);
+    expect(caller).toHaveLength(1);
+    expect(caller[0].advertise).toEqual({ address: '198.51.100.20' });
+    expect(caller[0].bind).toEqual({ address: '0.0.0.0', port: 0 });
+    const bad = loadThrough(['--advertise', 'x\r\ny']);
+    await expect(bad).rejects.toThrow(expect.objectContaining({ code: 'CLI_INPUT' }));
+  });
+});
