@@ -121,6 +121,12 @@ describe('header list', () => {
 });
 
 describe('builders and serializer', () => {
+  it('a string body gets its own memory, not a slice of the shared Buffer pool (it lives as long as the call)', () => {
+    const req = createRequest('INVITE', 'sip:bob@example.com', { from: '<sip:a@example.com>;tag=1', to: '<sip:bob@example.com>', callId: 'c', cseq: 1, body: 'v=0\r\nm=audio 4000 RTP/AVP 0\r\n' });
+    expect(req.body.toString()).toBe('v=0\r\nm=audio 4000 RTP/AVP 0\r\n');
+    expect(req.body.buffer.byteLength).toBe(req.body.length);
+  });
+
   it('builds a request and round-trips it', () => {
     const req = createRequest('INVITE', 'sip:bob@example.com', {
       from: '<sip:alice@example.com>;tag=abc',
