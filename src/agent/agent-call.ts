@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import type { Clock, TimerHandle } from '../clock';
 import { DigestServer } from '../digest';
+import { createResponse, type SipRequest, type SipResponse } from '../sip/message';
 import type { SipCall, SipCallEnd } from '../sip/ua/call';
 import type { SipIncomingInvite } from '../sip/ua/uas-invite';
 import type { ResolvedTestAgentBehaviour } from './behaviour';
@@ -62,7 +63,7 @@ export interface TestAgentCallEnd {
 export interface TestAgentCallEvent {
   readonly t: number;
   /**
-   * `invite`, `challenge`, `auth-ok`, `auth-failed`, `ringing`, `early-media`, `answered`, `ack`,
+   * `invite`, `challenge`, `auth-ok`, `auth-failed`, `bye-challenge`, `bye-auth-ok`, `ringing`, `early-media`, `answered`, `ack`,
    * `rejected`, `cancelled`, `play-start`, `play-end`, `speech-start`, `speech-end`,
    * `reinvite-sent`, `reinvite-received`, `bye-sent`, `bye-received`, `ended`.
    */
@@ -314,6 +315,27 @@ export class TestAgentCall extends EventEmitter {
     return false;
   }
 
+  /** `auth.challengeBye`: undefined lets the BYE through; else the challenge to answer it with. */
+  private gateBye(req: SipRequest): SipResponse | undefined {
+    const digest = this.digest!;
+    const mode = this.behaviour.auth!.challengeBye;
+    const values = digest.proxy ? req.proxyAuthorization : req.authorization;
+    let stale = false;
+    if (values.length > 0) {
+      const r = digest.verify(values, { method: req.method, uri: req.uri, body: req.body });
+      if (r.ok && mode !== 'always') {
+        this.authAttempts.push({ ok: true, username: r.username, algorithm: r.algorithm, qop: r.qop });
+        this.mark('bye-auth-ok', `${r.algorithm}${r.qop ? ` qop=${r.qop}` : ''}`);
+        return undefined;
+      }
+      this.authAttempts.push(r.ok ? { ok: false, reason: 'always-challenged', username: r.username, algorithm: r.algorithm } : { ok: false, reason: r.reason, username: r.username, algorithm: r.algorithm });
+      stale = !r.ok && r.stale;
+    }
+    const c = digest.challenge({ stale });
+    this.mark('bye-challenge', `${c.status}${stale ? ' stale' : ''}`);
+    return createResponse(req, c.status, undefined, { headers: c.values.map((v) => [c.header, v] as [string, string]) });
+  }
+
   private async proceed(incoming: SipIncomingInvite): Promise<void> {
     const b = this.behaviour;
     try {
@@ -386,6 +408,7 @@ export class TestAgentCall extends EventEmitter {
       },
     });
     this.sip = call;
+    if (this.behaviour.auth?.challengeBye) call.requestGate = (req) => (req.method === 'BYE' ? this.gateBye(req) : undefined);
     this.setState('answered');
     this.mark('answered');
     call.on('ack', () => this.mark('ack'));

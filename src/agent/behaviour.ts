@@ -28,6 +28,13 @@ export interface TestAgentAuthBehaviour {
   readonly onFailure?: 'forbidden' | 'rechallenge';
   /** Challenges per call before the agent gives up with 403. Default 3. */
   readonly maxChallenges?: number;
+  /**
+   * Challenge the caller's BYE too, as some PBXs do (drachtio-server#190). `true`: a BYE must
+   * carry valid credentials (checked like the INVITE's; one without them, or with stale or
+   * wrong ones, is challenged). `'always'`: every BYE is challenged, whatever it carries (a peer
+   * that never accepts them). The call stays up after a challenge. Default false.
+   */
+  readonly challengeBye?: boolean | 'always';
 }
 
 /** Turn mode: answer each caller turn after a fixed gap, for latency-measurement tests. */
@@ -159,6 +166,9 @@ export function resolveTestAgentBehaviour(b: TestAgentBehaviour, defaultPlay: st
     }
     const max = a.maxChallenges ?? 3;
     if (!Number.isInteger(max) || max < 1) throw new TestAgentError('TEST_AGENT_OPTIONS', 'auth.maxChallenges must be a positive integer');
+    if (a.challengeBye !== undefined && typeof a.challengeBye !== 'boolean' && a.challengeBye !== 'always') {
+      throw new TestAgentError('TEST_AGENT_OPTIONS', "auth.challengeBye must be true, false or 'always'");
+    }
     auth = hidePassword({ ...a, onFailure: a.onFailure ?? 'forbidden', maxChallenges: max });
   }
   let turn: ResolvedTestAgentBehaviour['turn'];

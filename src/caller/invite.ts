@@ -9,6 +9,9 @@ import { buildTestHeaders, type TestHeaderSet } from '../headers/build';
 import { inviteSizeWarning } from '../headers/size-warning';
 import type { SipRequest } from '../sip/message';
 import { serializeMessage } from '../sip/serializer';
+import type { DigestClient } from '../digest/client';
+import type { SipByeChallenge, SipCallEnd } from '../sip/ua/call';
+import type { SipAuthenticator } from '../sip/ua/core';
 import type { SipInviteOptions } from '../sip/ua/uac-invite';
 import { SipUserAgent } from '../sip/user-agent';
 import { serializeSdp } from '../sdp/serializer';
@@ -34,10 +37,12 @@ export function fromUriFor(caller: CallerOptions, call: Pick<CallOptions, 'fromU
 /**
  * Validates the call's headers and assembles the INVITE options around an SDP offer. The test
  * headers (ids, profile `X-` keys, extra headers) go on the INVITE and, as
- * `dialogInviteHeaders`, on every re-INVITE of the call (session refreshes included).
+ * `dialogInviteHeaders`, on every re-INVITE of the call (session refreshes included). With
+ * `digest` (the call's credentials, the client that answers the INVITE's challenges), a BYE the
+ * agent challenges is answered once with them (see {@link digestAuthenticator}).
  * @throws a `TestHeaderError` subclass for a bad profile/header (nothing is sent).
  */
-export function prepareInvite(caller: CallerOptions, call: CallOptions, sdpOffer: string): PreparedInvite {
+export function prepareInvite(caller: CallerOptions, call: CallOptions, sdpOffer: string, digest?: DigestClient | null): PreparedInvite {
   const headerSet = buildTestHeaders(call.run, call.profile, call.headers);
   const transport: CallerTransport = caller.transport ?? 'udp';
   const from = fromUriFor(caller, call);
@@ -51,6 +56,7 @@ export function prepareInvite(caller: CallerOptions, call: CallOptions, sdpOffer
     transport,
     // every INVITE of the call carries the test headers: re-INVITEs (session refreshes) too
     dialogInviteHeaders: headers.map(([k, v]) => [k, v] as [string, string]),
+    ...(digest ? { authenticate: digestAuthenticator(digest) } : {}),
   };
   return { headerSet, inviteOptions };
 }
@@ -100,4 +106,40 @@ export function inviteWarnings(headerSet: TestHeaderSet, inviteBytes: number, pr
   const size = inviteSizeWarning(inviteBytes, protocol);
   if (size) out.push(`${size.code}: ${size.message}`);
   return out;
+}
+
+/**
+ * The SIP layer's authenticator for a call's in-dialog requests (a challenged BYE) on the
+ * call's digest client: the same credentials, realms and nonce counts as the INVITE's retries.
+ * Throws the client's typed errors (`DigestAuthFailedError` …), which the SIP layer reports.
+ */
+export function digestAuthenticator(digest: DigestClient): SipAuthenticator {
+  return (challenge, request) =>
+    digest
+      .respond(
+        { www: challenge.wwwAuthenticate, proxy: challenge.proxyAuthenticate },
+        { method: request.method, uri: request.uri, body: request.body, authorization: request.authorization, proxyAuthorization: request.proxyAuthorization },
+      )
+      .map((h) => [h.header, h.value] as [string, string]);
+}
+
+const BYE_CHALLENGE_TEXT: Record<SipByeChallenge['outcome'], string> = {
+  accepted: 'answered with credentials and accepted',
+  refused: 'answered with credentials, then refused',
+  'challenged-again': 'challenged again after our credentials (refused)',
+  'no-credentials': 'not answered: no credentials for this call',
+  'credentials-error': 'not answered: the credentials could not be computed',
+  'no-response': 'answered with credentials, but no final response came',
+};
+
+/**
+ * The result warning for a call whose BYE was challenged and not accepted:
+ * `BYE_AUTH_FAILED: …` (the dialog ended anyway); undefined when there was no challenge or the
+ * BYE with credentials was accepted.
+ */
+export function byeChallengeWarning(end: SipCallEnd | undefined): string | undefined {
+  const c = end?.byeChallenge;
+  if (!c || c.outcome === 'accepted') return undefined;
+  const final = end?.response && c.outcome !== 'no-credentials' && c.outcome !== 'credentials-error' ? ` (${end.response.status})` : '';
+  return `BYE_AUTH_FAILED: the BYE was challenged (${c.status}) and ${BYE_CHALLENGE_TEXT[c.outcome]}${final}${c.code ? ` [${c.code}]` : ''}; the call was ended locally`;
 }

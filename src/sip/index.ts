@@ -54,7 +54,7 @@ export {
   type SipSessionTimerDecision, type SipSessionTimerEvents, type SipSessionTimerErrorCode,
 } from './session-timer';
 export { SipUserAgent, type SipUserAgentOptions, type SipUserAgentEvents, type SipTraceEvent } from './user-agent';
-export { SipUserAgentError, type SipUserAgentErrorCode, type SipBody, type SipInDialogRequestOptions } from './ua/core';
+export { SipUserAgentError, type SipUserAgentErrorCode, type SipBody, type SipInDialogRequestOptions, type SipAuthenticator } from './ua/core';
 export { SipOutgoingInvite, type SipInviteOptions, type SipInviteResult, type SipOutgoingInviteEvents, type SipAddressInput, type SipTcpFallback } from './ua/uac-invite';
 export { SipIncomingInvite, type SipIncomingInviteState, type SipIncomingInviteEvents, type SipProvisionalOptions, type SipAnswerOptions, type SipRejectOptions } from './ua/uas-invite';
-export { SipCall, type SipCallEnd, type SipCallEndReason, type SipCallEvents, type SipOfferHandler } from './ua/call';
+export { SipCall, type SipCallEnd, type SipCallEndReason, type SipCallEvents, type SipOfferHandler, type SipByeChallenge } from './ua/call';

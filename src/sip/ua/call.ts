@@ -23,8 +23,10 @@ import {
   addExtraHeaders,
   bodyOf,
   decorate,
+  headerPairs,
   mergeExtraHeaders,
   SipUserAgentError,
+  type SipAuthenticator,
   type SipBody,
   type SipDialogOwner,
   type SipInDialogRequestOptions,
@@ -53,8 +55,31 @@ export interface SipCallEnd {
   readonly reason: SipCallEndReason;
   /** The BYE we received (remote-bye). */
   readonly request?: SipRequest;
-  /** The response to our BYE, when one came. */
+  /** The final response to our (last) BYE, when one came. */
   readonly response?: SipResponse;
+  /** Set when our BYE was challenged (401/407): what became of it. The call ended either way. */
+  readonly byeChallenge?: SipByeChallenge;
+}
+
+/**
+ * What became of a BYE of ours that was challenged (401/407, drachtio-server#190): it is sent
+ * once more with the call's {@link SipAuthenticator}'s credentials (new CSeq), and the call ends
+ * whatever comes back — a BYE is never left pending for credentials.
+ */
+export interface SipByeChallenge {
+  /** Status of the challenge (401 or 407). */
+  readonly status: number;
+  /**
+   * `accepted`: the BYE with credentials got a 2xx. `refused`: it got another final response
+   * that is not a challenge (`SipCallEnd.response`). `challenged-again`: it was challenged
+   * again (the credentials were not accepted; no further attempt). `no-credentials`: no
+   * authenticator, or it had nothing to answer with. `credentials-error`: the authenticator
+   * threw or returned unusable headers (`code`). `no-response`: the BYE with credentials got
+   * no final response.
+   */
+  readonly outcome: 'accepted' | 'refused' | 'challenged-again' | 'no-credentials' | 'credentials-error' | 'no-response';
+  /** Error code for `credentials-error`. */
+  readonly code?: string;
 }
 
 /**
@@ -96,6 +121,8 @@ export interface SipCallInit {
   peerAllowsUpdate: boolean;
   sessionTimer?: SipNegotiatedSessionTimer;
   onOffer?: SipOfferHandler;
+  /** Credentials for a challenged BYE. */
+  authenticate?: SipAuthenticator;
   /** Extra headers for every re-INVITE we send (checked by the creator). */
   inviteHeaders?: readonly [string, string][];
 }
@@ -120,6 +147,18 @@ export class SipCall extends EventEmitter {
   readonly protocol: SipTransportProtocol;
   /** Answers offers in re-INVITE/UPDATE; without it the current local body is sent back. */
   onOffer: SipOfferHandler | undefined;
+  /**
+   * Credentials for our BYE when the peer challenges it (401/407): the BYE is sent once more
+   * with them. Set from `SipInviteOptions.authenticate` for the caller's side.
+   */
+  authenticate: SipAuthenticator | undefined;
+  /**
+   * Looks at each in-dialog request from the peer before the call handles it (CSeq checks
+   * done): return a final response to answer it with instead — e.g. a 401 challenge to a BYE
+   * (the call then goes on as if the request had not come) — or undefined to handle it.
+   * Not asked for ACK (never answered) nor CANCEL.
+   */
+  requestGate: ((request: SipRequest) => SipResponse | undefined) | undefined;
   /** The last body we sent (offer or answer). */
   localBody: SipBody | undefined;
   /** The last body the peer sent. */
@@ -150,6 +189,8 @@ export class SipCall extends EventEmitter {
     this.remoteBody = init.remoteBody;
     this.peerAllowsUpdate = init.peerAllowsUpdate;
     this.onOffer = init.onOffer;
+    this.authenticate = init.authenticate;
+    this.requestGate = undefined;
     this.inviteHeaders = init.inviteHeaders ?? [];
     this.ended = new Promise((r) => (this.resolveEnded = r));
     this.timer = new SipSessionTimer(core.clock, {
@@ -190,8 +231,9 @@ export class SipCall extends EventEmitter {
 
   /**
    * Hangs up: sends BYE (after the ACK for our 2xx, RFC 3261 §15) and ends the call. Resolves
-   * with the BYE's final response, `undefined` when none came. A 401/407 leaves the call up so
-   * that the BYE can be sent again with credentials in `headers`.
+   * with the (last) BYE's final response, `undefined` when none came. A 401/407 is answered once
+   * with {@link authenticate}'s credentials (a new BYE, CSeq + 1); the call ends in every case,
+   * and `SipCallEnd.byeChallenge` says how the challenge went.
    */
   async bye(options: SipInDialogRequestOptions = {}): Promise<SipResponse | undefined> {
     // one BYE at a time: a second hang-up while one is under way waits for that one
@@ -312,6 +354,18 @@ export class SipCall extends EventEmitter {
     if (!this.dialog.acceptRemoteRequest(req)) {
       respond(tx, createResponse(req, 500, 'Out of Order CSeq', { headers: { 'Retry-After': String(randomIntBetween(1, 10)) } }));
       return;
+    }
+    if (this.requestGate) {
+      let instead: SipResponse | undefined;
+      try {
+        instead = this.requestGate(req);
+      } catch {
+        instead = createResponse(req, 500);
+      }
+      if (instead) {
+        respond(tx, instead);
+        return;
+      }
     }
     switch (req.method) {
       case 'BYE': {
@@ -577,20 +631,59 @@ export class SipCall extends EventEmitter {
     await this.ackWait;
     if (!this.active) return undefined;
     let res: SipResponse | undefined;
+    let req: SipRequest | undefined;
     try {
-      const req = this.dialog.createRequest('BYE');
+      req = this.dialog.createRequest('BYE');
       decorate(this.core, req, false);
       addExtraHeaders(req, options.headers);
       res = await this.core.sendInDialog(this.dialog, req, this.protocol);
     } catch {
       res = undefined;
     }
-    if (res && (res.status === 401 || res.status === 407)) {
-      this.byeSent = false; // the caller may retry with credentials
-      return res;
-    }
-    this.finish({ reason, response: res });
+    let byeChallenge: SipByeChallenge | undefined;
+    if (req && res && (res.status === 401 || res.status === 407)) ({ res, byeChallenge } = await this.answerByeChallenge(req, res, options));
+    this.finish(byeChallenge ? { reason, response: res, byeChallenge } : { reason, response: res });
     return res;
+  }
+
+  /** Sends the challenged BYE once more with credentials; never throws. */
+  private async answerByeChallenge(
+    bye: SipRequest,
+    challenge: SipResponse,
+    options: SipInDialogRequestOptions,
+  ): Promise<{ res: SipResponse | undefined; byeChallenge: SipByeChallenge }> {
+    const status = challenge.status;
+    const done = (res: SipResponse | undefined, outcome: SipByeChallenge['outcome'], code?: string) => ({
+      res,
+      byeChallenge: code === undefined ? { status, outcome } : { status, outcome, code },
+    });
+    if (!this.authenticate) return done(challenge, 'no-credentials');
+    let creds: [string, string][];
+    try {
+      creds = headerPairs(await this.authenticate(challenge, bye));
+    } catch (e) {
+      return done(challenge, 'credentials-error', errorCode(e));
+    }
+    if (creds.length === 0) return done(challenge, 'no-credentials');
+    if (!this.active) return done(challenge, 'no-response'); // closed meanwhile
+    let retry: SipRequest;
+    try {
+      if (!creds.every(([k]) => AUTH_HEADERS.has(k.toLowerCase()))) throw new SipUserAgentError('SIP_UA_OPTIONS', 'an authenticator returns Authorization or Proxy-Authorization headers only');
+      retry = this.dialog.createRequest('BYE');
+      decorate(this.core, retry, false);
+      // the new credentials replace any the first BYE carried
+      addExtraHeaders(retry, mergeExtraHeaders(options.headers, creds));
+    } catch (e) {
+      return done(challenge, 'credentials-error', errorCode(e));
+    }
+    let res: SipResponse;
+    try {
+      res = await this.core.sendInDialog(this.dialog, retry, this.protocol);
+    } catch {
+      return done(undefined, 'no-response');
+    }
+    if (res.status === 401 || res.status === 407) return done(res, 'challenged-again');
+    return done(res, res.status < 300 ? 'accepted' : 'refused');
   }
 
   private clearPending(): void {
@@ -635,6 +728,13 @@ export class SipCall extends EventEmitter {
     return this.toJSON();
   }
 
+}
+
+const AUTH_HEADERS = new Set(['authorization', 'proxy-authorization']);
+
+function errorCode(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code.slice(0, 64) : 'SIP_UA_AUTHENTICATOR';
 }
 
 /** Sends a response, swallowing the state errors of a transaction that has moved on. */

@@ -45,6 +45,15 @@ export class SipUserAgentError extends SipprobeError {
   }
 }
 
+/**
+ * Answers a 401/407 to a request of ours inside a call (a BYE): the Authorization /
+ * Proxy-Authorization headers for the request sent again, or undefined when there are no
+ * credentials for it. It gets the challenge and the challenged request (its method, Request-URI
+ * and credentials, if it carried any). Throwing counts as not answering; the error's `code` is
+ * reported. The core knows nothing of digest: the application computes the values (src/digest).
+ */
+export type SipAuthenticator = (challenge: SipResponse, request: SipRequest) => SipHeaderInit | undefined | Promise<SipHeaderInit | undefined>;
+
 /** Options for a request sent in a dialog. */
 export interface SipInDialogRequestOptions {
   headers?: SipHeaderInit;

@@ -24,7 +24,7 @@ import { SipTransactionTransportError } from '../transaction/errors';
 import type { SipAddress, SipTransportProtocol } from '../transport/types';
 import { isSipUri, parseUri } from '../uri';
 import { SipCall, type SipOfferHandler } from './call';
-import { addExtraHeaders, allows, bodyOf, checkDialogInviteHeaders, decorate, mergeExtraHeaders, SipUserAgentError, type SipUaCore } from './core';
+import { addExtraHeaders, allows, bodyOf, checkDialogInviteHeaders, decorate, mergeExtraHeaders, SipUserAgentError, type SipAuthenticator, type SipUaCore } from './core';
 
 /** An address for From/To: a URI, or a URI with a display name. */
 export type SipAddressInput = string | { uri: string; displayName?: string };
@@ -65,6 +65,12 @@ export interface SipInviteOptions {
    * Per-request headers of `SipCall.reinvite` replace same-named ones.
    */
   dialogInviteHeaders?: SipHeaderInit;
+  /**
+   * Credentials for requests of the call once it is up: a BYE the peer challenges (401/407) is
+   * sent once more with what this returns (see `SipCall.bye`). The INVITE's own challenges are
+   * answered by the application with {@link SipOutgoingInvite.retry}.
+   */
+  authenticate?: SipAuthenticator;
 }
 
 /** Outcome of an INVITE. Never rejects: failures are a `failed` result with a typed error. */
@@ -449,6 +455,7 @@ export class SipOutgoingInvite extends EventEmitter {
       peerAllowsUpdate: allows(res, 'UPDATE'),
       sessionTimer: useTimer ? sessionTimerFromResponse(res) : undefined,
       onOffer: this.options.onOffer,
+      authenticate: this.options.authenticate,
       inviteHeaders: this.dialogInviteHeaders,
     });
     for (const [t, d] of this.earlyDialogs) if (t !== tag) d.terminate();

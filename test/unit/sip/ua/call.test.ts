@@ -88,22 +88,19 @@ describe('SipCall', () => {
     expect(call.localBody?.body).toBe('ans:upd');
   });
 
-  it('keeps the call up after a 401 to its BYE so that it can be re-sent with credentials', async () => {
+  it('a 401 to its BYE without an authenticator ends the call anyway, reported as no-credentials', async () => {
     const { call } = await answeredCall();
     const first = call.bye();
     await flushSip();
     const bye1 = net.requests('BYE')[0];
     net.inject(createResponse(bye1, 401, undefined, { headers: { 'WWW-Authenticate': 'Digest realm="r", nonce="n"' } }));
     expect((await first)?.status).toBe(401);
-    expect(call.active).toBe(true);
-    const second = call.bye({ headers: { Authorization: 'Digest username="u", realm="r", nonce="n", uri="sip:agent@127.0.0.1:5070", response="00"' } });
-    await flushSip();
-    const bye2 = net.requests('BYE')[1];
-    expect(bye2.cseq!.seq).toBe(bye1.cseq!.seq + 1);
-    expect(bye2.authorization).toHaveLength(1);
-    net.inject(createResponse(bye2, 200));
-    expect((await second)?.status).toBe(200);
-    expect((await call.ended).reason).toBe('local-bye');
+    expect(call.active).toBe(false);
+    const end = await call.ended;
+    expect(end.reason).toBe('local-bye');
+    expect(end.byeChallenge).toEqual({ status: 401, outcome: 'no-credentials' });
+    expect(net.requests('BYE')).toHaveLength(1);
+    expect(await call.bye()).toBeUndefined();
   });
 
   it('a second bye() while the first is under way sends no second BYE and gets the same answer', async () => {
