@@ -12,7 +12,7 @@ import { serializeMessage } from '../sip/serializer';
 import type { DigestClient } from '../digest/client';
 import type { SipByeChallenge, SipCallEnd } from '../sip/ua/call';
 import type { SipAuthenticator } from '../sip/ua/core';
-import type { SipInviteOptions } from '../sip/ua/uac-invite';
+import type { SipInviteOptions, SipTcpFallback } from '../sip/ua/uac-invite';
 import { SipUserAgent } from '../sip/user-agent';
 import { serializeSdp } from '../sdp/serializer';
 import { callerUaOptions } from './ua-options';
@@ -142,4 +142,15 @@ export function byeChallengeWarning(end: SipCallEnd | undefined): string | undef
   if (!c || c.outcome === 'accepted') return undefined;
   const final = end?.response && c.outcome !== 'no-credentials' && c.outcome !== 'credentials-error' ? ` (${end.response.status})` : '';
   return `BYE_AUTH_FAILED: the BYE was challenged (${c.status}) and ${BYE_CHALLENGE_TEXT[c.outcome]}${final}${c.code ? ` [${c.code}]` : ''}; the call was ended locally`;
+}
+
+/**
+ * The result warning for an INVITE that was too large for UDP but went over it because the TCP
+ * connection to the same address failed (`SipOutgoingInvite.tcpFallback`):
+ * `INVITE_TCP_FALLBACK: …`; undefined when there was no fallback.
+ */
+export function tcpFallbackWarning(fallback: SipTcpFallback | undefined): string | undefined {
+  if (!fallback) return undefined;
+  const why = fallback.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+  return `INVITE_TCP_FALLBACK: the ${fallback.bytes}-byte INVITE went over UDP: TCP to the same address failed (${fallback.code}: ${why}) (RFC 3261 §18.1.1)`;
 }

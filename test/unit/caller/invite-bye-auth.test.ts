@@ -73,3 +73,13 @@ describe('byeChallengeWarning', () => {
     for (const [end, re] of cases) expect(byeChallengeWarning(end)).toMatch(re);
   });
 });
+
+describe('tcpFallbackWarning', () => {
+  it('names the size and the connection failure, one printable line', async () => {
+    const { tcpFallbackWarning } = await import('../../../src/caller/invite');
+    expect(tcpFallbackWarning(undefined)).toBeUndefined();
+    expect(tcpFallbackWarning({ bytes: 1844, code: 'SIP_TRANSPORT_CONNECT', message: 'TCP connect to 127.0.0.1:5060 failed: ECONNREFUSED\r\nX' })).toBe(
+      'INVITE_TCP_FALLBACK: the 1844-byte INVITE went over UDP: TCP to the same address failed (SIP_TRANSPORT_CONNECT: TCP connect to 127.0.0.1:5060 failed: ECONNREFUSED??X) (RFC 3261 §18.1.1)',
+    );
+  });
+});
