@@ -495,7 +495,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
         this.emit('remote-speech', s);
       }
       if (this.tracker.lastLoudMs > this.lastRemoteSound) this.lastRemoteSound = this.tracker.lastLoudMs;
-      for (const wake of [...this.speechWaits]) wake();
+      if (this.speechWaits.size > 0) for (const wake of [...this.speechWaits]) wake();
     } else if (rmsDbfs(mono) > (this.options.speech?.loudDbfs ?? DEFAULT_LOUD_DBFS)) {
       this.lastRemoteSound = t + (mono.length * 1000) / f.sampleRate;
     }
@@ -654,7 +654,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
         await s.close();
       }
       this.releaseWaiters();
-      for (const wake of [...this.speechWaits]) wake();
+      if (this.speechWaits.size > 0) for (const wake of [...this.speechWaits]) wake();
       if (this.tracker) {
         for (const seg of this.tracker.end()) this.emit('remote-speech', seg);
       }

@@ -90,6 +90,16 @@ describe('Caller evaluation options', () => {
     expect(r.rtpQuality).toBeNull();
     expect(r.timings.first18xMs).not.toBeNull();
     expect(r.timings.ackMs).not.toBeNull();
+    // nothing reads the far-end VAD, so it does not run (the greeting was played)
+    expect(r.timeline.some((e) => e.event === 'agent-speech')).toBe(false);
+  });
+
+  test('evaluate: false with a script that waits for the agent still hears the agent', async () => {
+    agent.setBehaviour({ play: GREETING, greetingDelayMs: 100 });
+    const r = await caller.call({ target: agent.uri, evaluate: false, script: [{ waitForAgent: { thenSilenceMs: 300, timeoutMs: 10_000 } }, { hangup: true }] }).result;
+    expect(r.outcome).toBe('completed');
+    expect(r.timeline.filter((e) => e.event === 'agent-turn').map((e) => e.detail)).toEqual(['heard']);
+    expect(r.timeline.some((e) => e.event === 'agent-speech')).toBe(true);
   });
 
   test('a transcriber gets each VAD segment; WER of the scripted turns; a failing segment is a warning, not a failed call', async () => {
