@@ -26,7 +26,7 @@ import { CallEvaluationAudio } from './evaluation-audio';
 import { hostPort, ladderEntry } from './ladder';
 import type { CallAuth, CallerOptions, CallOptions, CallScriptStep } from './options';
 import { classifyFinalStatus, END_REASONS } from './outcome';
-import { inviteWarnings, prepareInvite } from './invite';
+import { byeChallengeWarning, inviteWarnings, prepareInvite, tcpFallbackWarning } from './invite';
 import type { CallOutcome, CallResult, EndedBy, LadderMessage, NegotiatedCodecInfo, RtpSummary, TimelineEvent } from './result';
 import { buildCallResult, emptyCallTimings } from './result-shell';
 import { CallerError } from './errors';
@@ -285,8 +285,8 @@ export class Call extends EventEmitter<CallEvents> {
       this.#wireLeg(leg);
       if (this.#options.media === false) this.#warnings.push('MEDIA_OFF: signalling only (media: false): no RTP was sent or received');
       const offer = leg.createOffer();
-      const { inviteOptions } = prepareInvite(withFromHost(ctx.options, advertised.address), { ...this.#options, run: { runId: this.ids.runId, scenarioId: this.ids.scenarioId, resultId: this.ids.resultId } }, offer);
       const digest = this.#auth ? new DigestClient({ username: this.#auth.username, password: this.#auth.password }) : null;
+      const { inviteOptions } = prepareInvite(withFromHost(ctx.options, advertised.address), { ...this.#options, run: { runId: this.ids.runId, scenarioId: this.ids.scenarioId, resultId: this.ids.resultId } }, offer, digest);
 
       this.#t0 = ctx.clock.now();
       leg.origin = this.#t0;
@@ -451,6 +451,10 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   #wireInvite(inv: SipOutgoingInvite, leg: MediaLeg): void {
+    inv.once('tcp-fallback', (f) => {
+      const w = tcpFallbackWarning(f);
+      if (w) this.#warnings.push(w);
+    });
     let lastEarly: string | null = null;
     inv.on('provisional', (res) => {
       const t = this.#now();
@@ -486,6 +490,10 @@ export class Call extends EventEmitter<CallEvents> {
   ): Promise<{ outcome: CallOutcome; endReason: string; endedBy: EndedBy | null; error?: { code: string; message: string } }> {
     const ctx = this.#ctx;
     this.#sipCall = sipCall;
+    void sipCall.ended.then((e) => {
+      const w = byeChallengeWarning(e);
+      if (w) this.#warnings.push(w);
+    });
     const answerT = this.#now();
     this.#timings.answerMs = answerT;
     this.#event('answered', `${res.status} ${res.reason}`, answerT);
@@ -553,7 +561,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (why !== 'agent-bye' && why !== 'dialog-gone' && sipCall.active) {
       this.#event('bye-sent', why);
       const byeRes = await sipCall.bye().catch(() => undefined);
-      if (!byeRes) this.#warnings.push('BYE_NO_RESPONSE: the BYE got no final response');
+      if (!byeRes && !sipCall.endReason?.byeChallenge) this.#warnings.push('BYE_NO_RESPONSE: the BYE got no final response');
     }
     switch (why) {
       case 'agent-bye':

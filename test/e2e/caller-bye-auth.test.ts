@@ -113,8 +113,12 @@ test('Caller: a BYE the agent keeps challenging ends the call promptly and leave
     expect(Date.now() - t0).toBeLessThan(5000); // not Timer F, not until caller.close()
     const a = agent.calls[0];
     const byes = a.requests.filter((q) => q.method === 'BYE');
-    expect(byes.length).toBeGreaterThanOrEqual(1);
-    expect(a.events('bye-challenge')).toHaveLength(byes.length);
+    expect(byes).toHaveLength(2); // the second with credentials, challenged again
+    expect(byes[1].headers.get('authorization')).toMatch(/^Digest .*username="alice"/);
+    expect(a.events('bye-challenge')).toHaveLength(2);
+    expect(r.warnings.filter((w) => w.startsWith('BYE_AUTH_FAILED: '))).toHaveLength(1);
+    expect(r.warnings.some((w) => w.startsWith('BYE_NO_RESPONSE'))).toBe(false);
+    expect(JSON.stringify(r)).not.toContain(PASSWORD);
     expect(a.active).toBe(true);
     // a request in the old dialog, from the agent's side of it, reaches the Caller's user agent: 481
     const invite = a.invites[a.invites.length - 1];

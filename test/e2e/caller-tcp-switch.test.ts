@@ -95,6 +95,7 @@ describe('Caller on UDP: large INVITE over TCP (RFC 3261 §18.1.1)', () => {
       expect(agent.calls[0].invite.protocol).toBe('udp');
       expect(Buffer.byteLength(agent.calls[0].invite.raw)).toBeGreaterThan(1300);
       expect(r.warnings.some((w) => w.startsWith('INVITE_OVER_UDP_LIMIT'))).toBe(true);
+      expect(r.warnings.filter((w) => /^INVITE_TCP_FALLBACK: the \d+-byte INVITE went over UDP: TCP to the same address failed/.test(w))).toHaveLength(1);
     });
   });
 });
