@@ -18,7 +18,6 @@ import type { SipResponse } from '../sip/message';
 import { serializeMessage } from '../sip/serializer';
 import type { SipCall } from '../sip/ua/call';
 import type { SipOutgoingInvite, SipInviteResult } from '../sip/ua/uac-invite';
-import { isSipUri, parseUri } from '../sip/uri';
 import type { SipTraceEvent, SipUserAgent } from '../sip/user-agent';
 import { CallCapture } from './capture';
 import { evaluateCall } from './evaluate';
@@ -27,6 +26,7 @@ import { hostPort, ladderEntry } from './ladder';
 import type { CallAuth, CallerOptions, CallOptions, CallScriptStep } from './options';
 import { classifyFinalStatus, END_REASONS } from './outcome';
 import { byeChallengeWarning, inviteWarnings, prepareInvite, tcpFallbackWarning } from './invite';
+import { checkCallTarget, withFromHost } from './target';
 import type { CallOutcome, CallResult, EndedBy, LadderMessage, NegotiatedCodecInfo, RtpSummary, TimelineEvent } from './result';
 import { buildCallResult, emptyCallTimings } from './result-shell';
 import { CallerError } from './errors';
@@ -37,11 +37,6 @@ export interface CallAdvertisement {
   readonly address?: string;
   /** Why no usable address could be found (a result warning). */
   readonly warning?: string;
-}
-
-/** Caller options whose From host is the advertised address (unless `fromHost` says otherwise). @internal */
-export function withFromHost(options: CallerOptions, advertised: string | undefined): CallerOptions {
-  return advertised === undefined || options.fromHost !== undefined ? options : { ...options, fromHost: advertised };
 }
 
 /** What a Call needs from its Caller. @internal */
@@ -137,21 +132,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** @internal Use `Caller.call`. Throws for bad headers or target (nothing is sent). */
   constructor(ctx: CallContext, options: CallOptions) {
     super();
-    let ok = false;
-    let withPassword = false;
-    try {
-      const uri = typeof options?.target === 'string' ? parseUri(options.target) : undefined;
-      if (uri !== undefined && isSipUri(uri)) {
-        ok = true;
-        withPassword = uri.password !== undefined;
-      }
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new CallerError('CALLER_BAD_OPTION', 'target must be a sip: or sips: URI');
-    // RFC 3261 §19.1.1 (NOT RECOMMENDED): the target is copied into the result, the ladder and every
-    // report, so a password in it would end up everywhere. The message names neither URI nor password.
-    if (withPassword) throw new CallerError('CALLER_BAD_OPTION', 'the target URI holds a password: pass the credentials as auth { username, password } instead');
+    checkCallTarget(options?.target);
     if (options.latch !== undefined && options.latch !== 'sdp' && options.latch !== 'first-source') {
       throw new CallerError('CALLER_BAD_OPTION', 'latch must be sdp or first-source');
     }

@@ -9,12 +9,13 @@ import { RtpPortPool } from '../rtp/port-pool';
 import { SipTransportManager, type SipTransportManagerOptions } from '../sip/transport/manager';
 import type { SipAddress, SipTransportProtocol } from '../sip/transport/types';
 import { SipUserAgent, type SipTraceEvent } from '../sip/user-agent';
-import { isWildcardAddress, LocalAddressBook, normalizeAdvertisedAddress } from '../call-media/local-address';
-import { Call, withFromHost, type CallAdvertisement } from './call';
+import { isWildcardAddress, LocalAddressBook } from '../call-media/local-address';
+import { Call, type CallAdvertisement } from './call';
+import { checkCallTarget, withFromHost } from './target';
 import { CallerError } from './errors';
 import { buildInviteRequest, inviteWarnings, prepareInvite, type RenderedInvite } from './invite';
 import type { CallerOptions, CallOptions } from './options';
-import { callerUaOptions } from './ua-options';
+import { advertisedAddressOf, callerUaOptions } from './ua-options';
 import { serializeMessage } from '../sip/serializer';
 import { buildMediaOffer } from '../call-media/media-leg';
 import { serializeSdp } from '../sdp/serializer';
@@ -74,11 +75,7 @@ export class Caller {
   constructor(options: CallerOptions = {}) {
     const t = options.transport ?? 'udp';
     if (t !== 'udp' && t !== 'tcp' && t !== 'tls') throw new CallerError('CALLER_BAD_OPTION', 'transport must be udp, tcp or tls');
-    if (options.advertise !== undefined) {
-      const a = normalizeAdvertisedAddress(options.advertise?.address);
-      if (a === null) throw new CallerError('CALLER_BAD_OPTION', 'advertise.address must be an IPv4/IPv6 literal or a host name (not a wildcard)');
-      this.advertised = a;
-    }
+    this.advertised = advertisedAddressOf(options);
     this.options = { ...options };
     this.clock = options.clock ?? systemClock;
     const uaOptions = callerUaOptions(options);
@@ -86,7 +83,7 @@ export class Caller {
     if (this.advertised !== undefined) {
       this.routes = null;
       this.ownTransports = null;
-      this.ua = new SipUserAgent({ ...uaOptions, transport: { ...transport, advertisedHost: this.advertised } });
+      this.ua = new SipUserAgent(uaOptions);
     } else if (isWildcardAddress(options.bind?.address ?? '127.0.0.1')) {
       this.routes = new LocalAddressBook();
       this.ownTransports = new RoutedTransportManager(transport, this.routes);
@@ -174,6 +171,7 @@ export class Caller {
    * Contact and Via) with the same builders as {@link call}; nothing is sent.
    */
   async renderInvite(options: CallOptions): Promise<RenderedInvite> {
+    checkCallTarget(options?.target);
     await this.start();
     const protocol = this.options.transport ?? 'udp';
     const rtpPort = this.pool.min;

@@ -15,8 +15,9 @@ import type { SipAuthenticator } from '../sip/ua/core';
 import type { SipInviteOptions, SipTcpFallback } from '../sip/ua/uac-invite';
 import { SipUserAgent } from '../sip/user-agent';
 import { serializeSdp } from '../sdp/serializer';
-import { callerUaOptions } from './ua-options';
+import { advertisedAddressOf, callerUaOptions } from './ua-options';
 import type { CallerOptions, CallOptions, CallerTransport } from './options';
+import { checkCallTarget, withFromHost } from './target';
 
 /** The parts of a call's INVITE that do not depend on the network. */
 export interface PreparedInvite {
@@ -89,10 +90,12 @@ export interface RenderedInvite {
  * @throws a `TestHeaderError` subclass for a bad profile/header, `SipUserAgentError` for a bad target.
  */
 export function renderInvite(options: CallOptions, callerOptions: CallerOptions = {}, rtpPort?: number): RenderedInvite {
-  const address = callerOptions.bind?.address ?? '127.0.0.1';
+  checkCallTarget(options?.target);
+  const advertised = advertisedAddressOf(callerOptions);
+  const address = advertised ?? callerOptions.bind?.address ?? '127.0.0.1';
   const port = rtpPort ?? callerOptions.rtpPorts?.min ?? 10000;
   const sdp = serializeSdp(buildMediaOffer({ address, port: port + (port & 1), codecs: options.codecs }));
-  const prepared = prepareInvite(callerOptions, options, sdp);
+  const prepared = prepareInvite(withFromHost(callerOptions, advertised), options, sdp);
   const ua = new SipUserAgent(callerUaOptions(callerOptions));
   const protocol = callerOptions.transport ?? 'udp';
   const req = buildInviteRequest(ua, prepared.inviteOptions, protocol);

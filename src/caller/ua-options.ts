@@ -1,4 +1,6 @@
+import { normalizeAdvertisedAddress } from '../call-media/local-address';
 import type { SipUserAgentOptions } from '../sip/user-agent';
+import { CallerError } from './errors';
 import type { CallerOptions } from './options';
 
 /**
@@ -15,6 +17,7 @@ const SWITCH_CONNECT_TIMEOUT_MS = 2000;
  * that connection), unless `largeUdpToTcp` is false.
  */
 export function callerUaOptions(o: CallerOptions): SipUserAgentOptions {
+  const advertised = advertisedAddressOf(o);
   const transport = o.transport ?? 'udp';
   const address = o.bind?.address ?? '127.0.0.1';
   const port = o.bind?.port ?? 0;
@@ -26,10 +29,23 @@ export function callerUaOptions(o: CallerOptions): SipUserAgentOptions {
       tcp: transport === 'tcp' ? { address, port } : switchTcp ? { address, port: 0, accept: false, connectTimeoutMs: SWITCH_CONNECT_TIMEOUT_MS } : false,
       tls: transport === 'tls' ? { address, port, accept: o.tls?.cert !== undefined, ...o.tls } : false,
       largeUdpToTcp: switchTcp,
+      ...(advertised !== undefined ? { advertisedHost: advertised } : {}),
     },
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.sipTimers ? { timers: o.sipTimers } : {}),
     productName: o.userAgent === undefined ? 'sipprobe' : o.userAgent,
     contactUser: o.fromUser ?? 'sipprobe',
   };
+}
+
+/**
+ * `advertise.address`, checked and normalised (an IP literal or host name; nothing that could
+ * inject into Via, Contact or SDP), or undefined when not set.
+ * @throws {@link CallerError} `CALLER_BAD_OPTION` (the message does not repeat the value)
+ */
+export function advertisedAddressOf(o: CallerOptions): string | undefined {
+  if (o.advertise === undefined) return undefined;
+  const a = normalizeAdvertisedAddress(o.advertise?.address);
+  if (a === null) throw new CallerError('CALLER_BAD_OPTION', 'advertise.address must be an IPv4/IPv6 literal or a host name (not a wildcard)');
+  return a;
 }

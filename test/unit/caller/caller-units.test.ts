@@ -66,6 +66,24 @@ describe('renderInvite (pure)', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  test('names the advertised address in Via, Contact, From and SDP; refuses a bad one and a password in the target', () => {
+    const r = renderInvite({ target }, { advertise: { address: '198.51.100.7' } });
+    const msg = parseMessage(r.bytes) as SipRequest;
+    expect(msg.topVia?.host).toBe('198.51.100.7');
+    expect(msg.headers.get('Contact')).toContain('@198.51.100.7');
+    expect(msg.from?.uri).toContain('@198.51.100.7');
+    expect(msg.body.toString()).toMatch(/^c=IN IP4 198\.51\.100\.7\r$/m);
+    expect(() => renderInvite({ target }, { advertise: { address: '1.2.3.4\r\nVia: x' } })).toThrow(expect.objectContaining({ code: 'CALLER_BAD_OPTION' }));
+    let thrown: unknown;
+    try {
+      renderInvite({ target: 'sip:agent:hunter2@127.0.0.1' });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toMatchObject({ code: 'CALLER_BAD_OPTION' });
+    expect(String((thrown as Error).message)).not.toContain('hunter2');
+  });
+
   test('refuses header injection, reserved ids and standard headers; nothing is built', () => {
     expect(() => renderInvite({ target, headers: { 'X-Evil': 'a\r\nBYE sip:x SIP/2.0' } })).toThrow(HeaderInjectionError);
     expect(() => renderInvite({ target, headers: { 'x-run-id': 'again' } })).toThrow(expect.objectContaining({ code: expect.stringMatching(/RESERVED/) }));
