@@ -79,20 +79,11 @@ export class Caller {
     this.options = { ...options };
     this.clock = options.clock ?? systemClock;
     const uaOptions = callerUaOptions(options);
-    const transport: SipTransportManagerOptions = { address: '127.0.0.1', ...uaOptions.transport };
-    if (this.advertised !== undefined) {
-      this.routes = null;
-      this.ownTransports = null;
-      this.ua = new SipUserAgent(uaOptions);
-    } else if (isWildcardAddress(options.bind?.address ?? '127.0.0.1')) {
-      this.routes = new LocalAddressBook();
-      this.ownTransports = new RoutedTransportManager(transport, this.routes);
-      this.ua = new SipUserAgent({ ...uaOptions, transport: undefined, transports: this.ownTransports });
-    } else {
-      this.routes = null;
-      this.ownTransports = null;
-      this.ua = new SipUserAgent(uaOptions);
-    }
+    // Bound to a wildcard with nothing advertised: Via/Contact name the address routed to each target.
+    const routed = this.advertised === undefined && isWildcardAddress(options.bind?.address ?? '127.0.0.1');
+    this.routes = routed ? new LocalAddressBook() : null;
+    this.ownTransports = this.routes ? new RoutedTransportManager({ address: '127.0.0.1', ...uaOptions.transport }, this.routes) : null;
+    this.ua = new SipUserAgent(this.ownTransports ? { ...uaOptions, transport: undefined, transports: this.ownTransports } : uaOptions);
     this.ua.on('trace', (ev) => {
       let callId: string | undefined;
       try {
