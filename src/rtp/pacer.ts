@@ -1,9 +1,10 @@
 import { Clock, TimerHandle, systemClock } from '../clock';
 import { SipprobeError } from '../errors';
 import { DeadlineHeap, HeapEntry } from './pacer-heap';
-import { PacingHistogram } from './pacer-histogram';
+import { PacingHistogram, type PacingHistogramData } from './pacer-histogram';
 
-export { PacingHistogram } from './pacer-histogram';
+export { PacingHistogram, PacingHistogramDataError, PACING_HISTOGRAM_LAYOUT } from './pacer-histogram';
+export type { PacingHistogramData } from './pacer-histogram';
 
 /** Thrown for invalid pacer or stream options (`code` `PACER_BAD_OPTION`). */
 export class PacerOptionError extends SipprobeError {
@@ -256,6 +257,15 @@ export class Pacer {
       p99Ms: this.totals.quantile(0.99),
       maxMs: this.totals.max,
     };
+  }
+
+  /**
+   * The deviation histogram of every frame delivered so far (all streams, removed ones too), as
+   * plain data: a copy that another thread or process can merge exactly
+   * ({@link PacingHistogram.fromData}).
+   */
+  histogramData(): PacingHistogramData {
+    return this.totals.toJSON();
   }
 
   /** Removes every stream and clears the timer. The pacer may be reused afterwards. */
