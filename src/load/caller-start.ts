@@ -3,6 +3,8 @@ import { Caller } from '../caller/caller';
 import type { CallerOptions, CallOptions, CallScriptStep } from '../caller/options';
 import type { CallResult } from '../caller/result';
 import type { TestProfile } from '../headers';
+import { Pacer } from '../rtp/pacer';
+import { loadPacingOf } from './pacing';
 import type { LoadShardContext, LoadStarter } from './starter';
 
 /**
@@ -123,15 +125,25 @@ export function loadCallOptions(template: LoadCallTemplate, index: number, signa
 }
 
 /**
- * Opens one {@link Caller} (one SIP socket, its RTP port pool and pacer) for a whole load run and
- * returns a starter placing call `index` with the run's template. Aborting a call's signal makes
- * the Caller CANCEL or BYE it; its result still resolves.
+ * Opens one {@link Caller} (one SIP socket, its RTP port pool and its own pacer) for a whole load
+ * run and returns a starter placing call `index` with the run's template. Aborting a call's
+ * signal makes the Caller CANCEL or BYE it; its result still resolves. The pacer is the run's
+ * alone, so `pacing()` covers exactly the frames this run's calls sent.
  */
 export async function openLoadCaller(template: LoadCallTemplate, createCaller: LoadCallerFactory = defaultCallerFactory): Promise<LoadStarter> {
-  const caller = createCaller(loadCallerOptions(template));
+  const pacer = new Pacer();
+  const caller = createCaller({ ...loadCallerOptions(template), pacer });
   return {
     startCall: (index, signal) => caller.call(loadCallOptions(template, index, signal)).result,
-    close: () => caller.close(),
+    close: async () => {
+      try {
+        await caller.close();
+      } finally {
+        // The Caller does not close a pacer it was given; its counters stay readable.
+        pacer.close();
+      }
+    },
+    pacing: () => loadPacingOf(pacer),
   };
 }
 

@@ -20,6 +20,8 @@ export { buildLoadSummary } from './summary';
 export type { LoadSummary, LoadRunFacts } from './summary';
 export { formatLoadSummary } from './table';
 export { startFailureResult } from './failure-result';
+export { loadPacingOf, mergeLoadPacing } from './pacing';
+export type { LoadPacingData, LoadPacingSummary } from './pacing';
 export { runLoad } from './run';
 export type { RunLoadOptions } from './run';
 export { runLoadWith } from './run';

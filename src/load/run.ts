@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../clock';
 import { LoadAggregate } from './aggregate';
 import { startFailureResult } from './failure-result';
 import { JsonLinesWriter, resultLine } from './jsonl';
+import { mergeLoadPacing, type LoadPacingData } from './pacing';
 import type { LoadPlan } from './plan';
 import { ProgressDisplay, RateWindow, type LoadProgress } from './progress';
 import { sampleOfResult, type CallSample } from './sample';
@@ -30,6 +31,12 @@ export interface RunLoadOptions {
   onResult?: (index: number, result: CallResult) => void;
   /** Each finished call's aggregate sample (cheap: with workers, no result is parsed for it). Must not throw. */
   onSample?: (index: number, sample: CallSample) => void;
+  /**
+   * Reads the pacing of the starter behind `startCall` (its `LoadStarter.pacing`), once
+   * every call has finished, for {@link LoadSummary.pacing}. Its pacer should be this run's
+   * alone, or earlier frames count too.
+   */
+  pacing?: () => LoadPacingData | null;
 }
 
 /** Where calls run: the local scheduler or a set of worker threads. Same surface for both. */
@@ -51,7 +58,7 @@ export interface LoadEngineSink {
 }
 
 /** Options shared by {@link runLoad} and the sharded runner. */
-export type LoadRunCommon = Omit<RunLoadOptions, 'startCall' | 'onResult'> & { onResult?: (index: number, result: CallResult) => void };
+export type LoadRunCommon = Omit<RunLoadOptions, 'startCall' | 'onResult' | 'pacing'> & { onResult?: (index: number, result: CallResult) => void };
 
 /**
  * Runs a load plan: schedules the calls, streams each result to the JSON-lines file as it
@@ -59,18 +66,32 @@ export type LoadRunCommon = Omit<RunLoadOptions, 'startCall' | 'onResult'> & { o
  * aggregate. Interrupting (the signal) loses nothing: active calls hang up and are recorded.
  */
 export function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
-  return runLoadWith(options, 1, (sink, clock) =>
-    new LoadScheduler(options.plan, options.startCall, {
-      clock,
-      onStart: (i) => sink.onStart(i),
-      onStartError: (_i, err) => startFailureResult(options.target, options.transport ?? 'udp', err),
-      onFinish: (i, result) => sink.onFinish(i, resultLine(result), sampleOfResult(result), result),
-    }),
+  const { pacing } = options;
+  return runLoadWith(
+    options,
+    1,
+    (sink, clock) =>
+      new LoadScheduler(options.plan, options.startCall, {
+        clock,
+        onStart: (i) => sink.onStart(i),
+        onStartError: (_i, err) => startFailureResult(options.target, options.transport ?? 'udp', err),
+        onFinish: (i, result) => sink.onFinish(i, resultLine(result), sampleOfResult(result), result),
+      }),
+    pacing ? () => [pacing()] : undefined,
   );
 }
 
-/** The engine-independent part of a load run (aggregate, results file, progress, interrupt). */
-export async function runLoadWith(options: LoadRunCommon, workers: number, makeEngine: (sink: LoadEngineSink, clock: Clock) => LoadEngine): Promise<LoadSummary> {
+/**
+ * The engine-independent part of a load run (aggregate, results file, progress, interrupt).
+ * `readPacing`, called once the engine's run is over, gives the pacing of every starter
+ * (merged into {@link LoadSummary.pacing}).
+ */
+export async function runLoadWith(
+  options: LoadRunCommon,
+  workers: number,
+  makeEngine: (sink: LoadEngineSink, clock: Clock) => LoadEngine,
+  readPacing?: () => ReadonlyArray<LoadPacingData | null | undefined>,
+): Promise<LoadSummary> {
   const clock = options.clock ?? systemClock;
   const aggregate = new LoadAggregate(options.expect ?? 'completed');
   const writer = options.resultsPath ? await JsonLinesWriter.open(options.resultsPath) : null;
@@ -130,6 +151,8 @@ export async function runLoadWith(options: LoadRunCommon, workers: number, makeE
   }
   if (writer) await writer.close();
   const wallMs = clock.now() - t0;
+  // After the results file is closed: bad pacing data from a custom starter loses no result.
+  const pacing = readPacing ? mergeLoadPacing(readPacing()) : null;
   return buildLoadSummary(aggregate, {
     target: options.target,
     plan: options.plan,
@@ -142,5 +165,6 @@ export async function runLoadWith(options: LoadRunCommon, workers: number, makeE
     peakActive: engine.peakActive,
     resultsFile: writer?.path ?? null,
     resultsWritten: writer?.lines ?? 0,
+    pacing,
   });
 }

@@ -1,3 +1,4 @@
+import type { LoadPacingData } from './pacing';
 import type { CallSample } from './sample';
 import type { LoadPlan } from './plan';
 import type { LoadShardContext } from './starter';
@@ -17,12 +18,15 @@ export interface LoadWorkerData<T> {
   starterModule: string;
 }
 
-/** Worker → main. A result travels as its finished JSON line plus the aggregate's sample. */
+/**
+ * Worker → main. A result travels as its finished JSON line plus the aggregate's sample; `done`
+ * carries the worker's pacing (its starter's, null when it reports none), merged in the main thread.
+ */
 export type LoadWorkerMessage =
   | { type: 'ready' }
   | { type: 'start'; index: number }
   | { type: 'result'; index: number; line: string; sample: CallSample }
-  | { type: 'done' }
+  | { type: 'done'; pacing: LoadPacingData | null }
   | { type: 'fatal'; message: string };
 
 /**

@@ -5,6 +5,7 @@ import type { LoadCallTemplate } from './caller-start';
 import { DEFAULT_LOAD_RTP_PORTS, splitRtpPortRange, type LoadRtpPortRange } from './port-slices';
 import { validateLoadPlan, type LoadPlan } from './plan';
 import { runLoadWith, type LoadEngine, type LoadEngineSink, type LoadRunCommon } from './run';
+import type { LoadPacingData } from './pacing';
 import type { LoadMainMessage, LoadWorkerData, LoadWorkerMessage } from './shard-protocol';
 import type { LoadSummary } from './summary';
 
@@ -50,6 +51,8 @@ class ShardedEngine<T> implements LoadEngine {
   private startedCount = 0;
   private active = 0;
   private peak = 0;
+  /** Each worker's pacing, from its `done` message. */
+  readonly pacing: Array<LoadPacingData | null> = [];
 
   constructor(
     private readonly options: ShardedLoadOptions<T>,
@@ -131,6 +134,7 @@ class ShardedEngine<T> implements LoadEngine {
             break;
           case 'done':
             done = true;
+            this.pacing[w] = m.pacing;
             break;
           case 'fatal':
             fatal = m.message;
@@ -171,7 +175,8 @@ function rtpRangeOf<T>(options: ShardedLoadOptions<T>): LoadRtpPortRange | null 
  * Like {@link runLoad}, but the calls run on `workers` worker threads, one starter (Caller) each:
  * calls, concurrency and rate are split evenly, and the RTP port range into disjoint slices (so
  * workers never race for a port); results, aggregate, progress and interrupt handling stay in
- * this thread, so the output is the same as a single-loop run.
+ * this thread, so the output is the same as a single-loop run (pacing too: each worker's pacer
+ * histogram is merged exactly).
  * @throws {@link LoadError} `LOAD_BAD_OPTION` for a bad plan or worker count, or an RTP range too
  *   small for the concurrency (before any worker starts).
  */
@@ -181,5 +186,11 @@ export function runShardedLoad<T>(options: ShardedLoadOptions<T>): Promise<LoadS
   const parts = splitPlan(options.plan, Math.min(options.workers, options.plan.calls));
   const range = rtpRangeOf(options);
   const slices = range ? splitRtpPortRange(range, parts.map((p) => p.concurrency)) : null;
-  return runLoadWith(options, parts.length, (sink) => new ShardedEngine(options, parts, slices, sink));
+  let engine: ShardedEngine<T> | undefined;
+  return runLoadWith(
+    options,
+    parts.length,
+    (sink) => (engine = new ShardedEngine(options, parts, slices, sink)),
+    () => engine?.pacing ?? [],
+  );
 }

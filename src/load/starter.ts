@@ -1,3 +1,4 @@
+import type { LoadPacingData } from './pacing';
 import type { LoadRtpPortRange } from './port-slices';
 import type { StartCall } from './scheduler';
 
@@ -5,6 +6,11 @@ import type { StartCall } from './scheduler';
 export interface LoadStarter {
   startCall: StartCall;
   close(): Promise<void>;
+  /**
+   * How accurately this starter's pacer sent RTP so far (every frame of every call it placed);
+   * null or absent when it paces nothing itself. Read once the run's calls have finished.
+   */
+  pacing?(): LoadPacingData | null;
 }
 
 /** Which worker of a sharded run a starter belongs to, and what is its alone. */

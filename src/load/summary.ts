@@ -1,5 +1,6 @@
 import type { CallOutcome } from '../caller/result';
 import type { LoadAggregate, LoadDistribution } from './aggregate';
+import type { LoadPacingSummary } from './pacing';
 import type { LoadPlan } from './plan';
 
 /** The aggregate of a load run (`sipprobe load --json`), versioned by `schemaVersion`. */
@@ -39,6 +40,13 @@ export interface LoadSummary {
   /** ACK → first agent speech. */
   firstWordMs: LoadDistribution | null;
   rtp: { lossPercent: LoadDistribution | null; jitterMs: LoadDistribution | null; mos: LoadDistribution | null };
+  /**
+   * How accurately the tester itself paced the RTP it sent (every frame of every call, from the
+   * pacers the calls used, merged over workers): high deviations or skipped frames mean the
+   * tester was overloaded, not the agent or network. Null when no frame was paced (e.g.
+   * `media: false`, or starters that report no pacing).
+   */
+  pacing: LoadPacingSummary | null;
   /** The JSON-lines file holding every call's full result, one per line. */
   resultsFile: string | null;
   resultsWritten: number;
@@ -57,6 +65,8 @@ export interface LoadRunFacts {
   peakActive: number;
   resultsFile: string | null;
   resultsWritten: number;
+  /** The run's merged pacing (see {@link LoadSummary.pacing}); null/absent when none. */
+  pacing?: LoadPacingSummary | null;
 }
 
 const r3 = (n: number): number => Math.round(n * 1000) / 1000;
@@ -106,6 +116,7 @@ export function buildLoadSummary(agg: LoadAggregate, facts: LoadRunFacts): LoadS
       jitterMs: rounded(agg.distribution('jitterMs')),
       mos: rounded(agg.distribution('mos')),
     },
+    pacing: facts.pacing ?? null,
     resultsFile: facts.resultsFile,
     resultsWritten: facts.resultsWritten,
   };

@@ -21,7 +21,7 @@ function distRow(name: string, d: LoadDistribution | null, unit: string): string
 // Strings that come from the network (status keys, error codes) are shown, so strip controls.
 const safe = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
-/** The human end-of-run table: calls, outcomes by count, statuses, percentiles. */
+/** The human end-of-run table: calls, outcomes by count, statuses, percentiles, the tester's RTP pacing. */
 export function formatLoadSummary(s: LoadSummary): string {
   const out: string[] = [];
   const wall = (s.wallMs / 1000).toFixed(1);
@@ -49,6 +49,13 @@ export function formatLoadSummary(s: LoadSummary): string {
   if (rows.length) {
     out.push(`  ${pad('', 22)}${lpad('n', 8)}${['p50', 'p90', 'p95', 'p99', 'max'].map((h) => lpad(h, 10)).join('')}`);
     out.push(...rows);
+  }
+  if (s.pacing) {
+    const p = s.pacing;
+    out.push(
+      `  RTP pacing  ${p.frames} frames sent, ${p.skipped} skipped, ${p.late} late (> 2 ms); ` +
+        `deviation p50 ${fmt(p.p50Ms, 'ms')}, p99 ${fmt(p.p99Ms, 'ms')}, max ${fmt(p.maxMs, 'ms')} (the tester's own send timing)`,
+    );
   }
   if (s.resultsFile) out.push(`  results     ${s.resultsWritten} lines in ${safe(s.resultsFile)}`);
   return out.join('\n') + '\n';

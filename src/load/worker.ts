@@ -1,7 +1,7 @@
 /**
  * Entry point of one load worker thread: opens its own starter (one Caller: its own SIP socket,
  * RTP ports and pacer), runs its share of the plan, and sends every finished call to the main
- * thread as its JSON line plus aggregate sample. Not imported by anything; started by
+ * thread as its JSON line plus aggregate sample, and at the end its pacer's statistics. Not imported by anything; started by
  * {@link runShardedLoad}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   } finally {
     await starter.close();
   }
-  post({ type: 'done' });
+  // Read after close: hung-up calls have sent their last frame.
+  post({ type: 'done', pacing: starter.pacing?.() ?? null });
   port.close();
 }
 
