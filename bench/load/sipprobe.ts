@@ -1,49 +1,56 @@
 /**
- * The sipprobe side of the load benchmark: one Caller per step (its own pacer, so pacing
- * statistics belong to that step) or one per worker thread, and a TestAgent echo in a child
- * process.
+ * The sipprobe side of the load benchmark: the same starter `sipprobe load` uses (one Caller with
+ * its own pacer per step, or one per worker thread), so the pacing numbers are the run summary's
+ * own; and a TestAgent echo in a child process.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Caller } from '../../src/caller';
-import { runLoad, runShardedLoad, type LoadCallTemplate, type LoadPlan, type LoadSummary } from '../../src/load';
+import { openLoadCaller, runLoad, runShardedLoad, type LoadCallTemplate, type LoadPlan, type LoadStarter, type LoadSummary } from '../../src/load';
 import { loadModuleFile } from '../../src/load/module-files';
-import { Pacer } from '../../src/rtp';
-import type { StartCall } from '../../src/load';
 
-/** A Caller prepared for one benchmark step. */
-export interface SipprobeClient {
-  startCall: StartCall;
-  /** p99 |deviation| of every RTP frame sent in this step, ms (NaN without media). */
-  pacingP99Ms(): number;
-  close(): Promise<void>;
+/** What a benchmark step's calls do. */
+export interface BenchCalls {
+  target: string;
+  holdMs: number;
+  /** `none` is the Caller's `media: false` (SDP offer/answer, no RTP); `tone` plays `wav` for the hold. */
+  media: 'none' | 'tone';
+  wav?: string;
+  /** False keeps no call audio in memory (no turn metrics / MOS). */
+  evaluate?: boolean;
+}
+
+/** The load template of a step: G.711 µ-law, the hold, and either no media or the tone. */
+export function benchTemplate(o: BenchCalls): LoadCallTemplate {
+  return {
+    target: o.target,
+    transport: 'udp',
+    runId: `bench-${process.pid}`,
+    codecs: ['PCMU'],
+    durationMs: o.holdMs,
+    ...(o.media === 'tone' ? { play: o.wav } : { media: false }),
+    ...(o.evaluate === false ? { evaluate: false } : {}),
+  };
 }
 
 /**
- * `media: 'none'` is the Caller's `media: false` (SDP offer/answer, no RTP); `tone` plays `wav`
- * for the hold. `evaluate: false` keeps no call audio in memory (no turn metrics / MOS).
+ * A Caller prepared for one benchmark step (its own pacer: `pacing()` covers this step's frames
+ * only). Pass `pacing` on to {@link runLoad} for the summary's pacing.
  */
-export async function openSipprobe(opts: { target: string; holdMs: number; media: 'none' | 'tone'; wav?: string; evaluate?: boolean }): Promise<SipprobeClient> {
-  const pacer = new Pacer();
-  const caller = new Caller({ bind: { address: '127.0.0.1', port: 0 }, transport: 'udp', pacer });
-  await caller.start();
-  return {
-    startCall: (_index, signal) =>
-      caller.call({
-        target: opts.target,
-        durationMs: opts.holdMs,
-        ...(opts.media === 'tone' ? { play: opts.wav } : { media: false }),
-        ...(opts.evaluate === false ? { evaluate: false } : {}),
-        codecs: ['PCMU'],
-        signal,
-      }).result,
-    pacingP99Ms: () => (pacer.stats().sent > 0 ? pacer.stats().p99Ms : NaN),
-    close: async () => {
-      await caller.close();
-      pacer.close();
-    },
-  };
+export function openSipprobe(o: BenchCalls): Promise<LoadStarter> {
+  return openLoadCaller(benchTemplate(o));
+}
+
+/** A single-loop run on `client`, its summary carrying the client's pacing. */
+export function clientRun(client: LoadStarter, o: { target: string; plan: LoadPlan; resultsPath?: string; onSample?: () => void }): Promise<LoadSummary> {
+  return runLoad({
+    target: o.target,
+    plan: o.plan,
+    startCall: client.startCall,
+    pacing: () => client.pacing?.() ?? null,
+    ...(o.resultsPath ? { resultsPath: o.resultsPath } : {}),
+    ...(o.onSample ? { onSample: o.onSample } : {}),
+  });
 }
 
 /**
@@ -82,12 +89,13 @@ const WORKER_FILE = DIST ? join(DIST, 'load-worker.js') : undefined;
  * one Caller each. Same aggregate as a single-loop run.
  */
 export function shardedSignallingRun(opts: { target: string; plan: LoadPlan; workers: number; resultsPath: string; onSample: () => void }): Promise<LoadSummary> {
-  const template: LoadCallTemplate = { target: opts.target, transport: 'udp', runId: `bench-${process.pid}`, media: false, durationMs: 0, codecs: ['PCMU'] };
+  const calls: BenchCalls = { target: opts.target, holdMs: 0, media: 'none' };
+  const template = benchTemplate(calls);
   if (opts.workers <= 1) {
     return (async () => {
-      const client = await openSipprobe({ target: opts.target, holdMs: 0, media: 'none' });
+      const client = await openSipprobe(calls);
       try {
-        return await runLoad({ target: opts.target, plan: opts.plan, startCall: client.startCall, resultsPath: opts.resultsPath, onSample: opts.onSample });
+        return await clientRun(client, { target: opts.target, plan: opts.plan, resultsPath: opts.resultsPath, onSample: opts.onSample });
       } finally {
         await client.close();
       }
@@ -98,19 +106,11 @@ export function shardedSignallingRun(opts: { target: string; plan: LoadPlan; wor
 
 /**
  * A media load run on `workers` threads (one Caller and pacer each, each binding RTP only in its
- * own slice of 10000–20000): every call plays `wav` for `holdMs`. Pacing statistics stay in the
- * workers, so only loss and CPU are known.
+ * own slice of 10000–20000): every call plays `wav` for `holdMs`. The summary's pacing merges
+ * every worker's pacer.
  */
 export function shardedMediaRun(opts: { target: string; plan: LoadPlan; workers: number; holdMs: number; wav: string; evaluate: boolean; resultsPath: string }): Promise<LoadSummary> {
-  const template: LoadCallTemplate = {
-    target: opts.target,
-    transport: 'udp',
-    runId: `bench-${process.pid}`,
-    play: opts.wav,
-    durationMs: opts.holdMs,
-    codecs: ['PCMU'],
-    ...(opts.evaluate ? {} : { evaluate: false }),
-  };
+  const template = benchTemplate({ target: opts.target, holdMs: opts.holdMs, media: 'tone', wav: opts.wav, evaluate: opts.evaluate });
   return runShardedLoad({ target: opts.target, plan: opts.plan, workers: opts.workers, starterModule: STARTER_MODULE, ...(WORKER_FILE ? { workerFile: WORKER_FILE } : {}), template, resultsPath: opts.resultsPath });
 }
 
