@@ -64,6 +64,8 @@ export type LoadRunCommon = Omit<RunLoadOptions, 'startCall' | 'onResult' | 'pac
  * Runs a load plan: schedules the calls, streams each result to the JSON-lines file as it
  * finishes, keeps only counters and sketches in memory, shows progress, and resolves with the
  * aggregate. Interrupting (the signal) loses nothing: active calls hang up and are recorded.
+ * Rejects with {@link LoadError} `LOAD_BAD_PACING` when `pacing` gives data that is not valid
+ * (only after every result was written).
  */
 export function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
   const { pacing } = options;
