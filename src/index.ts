@@ -13,6 +13,7 @@ export * from './audio';
 export * from './headers';
 export * from './metrics';
 export * from './report';
+export * from './pcap';
 export * from './agent';
 export * from './caller';
 export * from './call-media';

@@ -13,9 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { SipprobeError } from '../errors';
-import { PcapWriteError } from '../report/errors';
-import { PcapWriter } from '../report/pcap';
-import type { PcapEndpoint } from '../report/pcap-frame';
+import { PcapWriteError, PcapWriter, type PcapEndpoint } from '../pcap';
 import type { RtpEndpoint, RtpPacketTap } from '../rtp/session';
 import { serializeMessage } from '../sip/serializer';
 import type { SipTraceEvent } from '../sip/user-agent';

@@ -6,5 +6,3 @@ import { SipprobeError } from '../errors';
  */
 export class ReportError extends SipprobeError {}
 
-/** Writing a pcap file failed or the writer was used after it was closed. */
-export class PcapWriteError extends SipprobeError {}

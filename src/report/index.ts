@@ -2,7 +2,7 @@
  * Result artefacts of a test call: JSON (with its JSON Schema), JUnit XML, a self-contained HTML
  * report, the human summary, and a pcap of the call's packets. Reads a `CallResult`, nothing else.
  */
-export { ReportError, PcapWriteError } from './errors';
+export { ReportError } from './errors';
 export { toJson } from './json';
 export type { ToJsonOptions } from './json';
 export {
@@ -14,10 +14,6 @@ export {
   scriptedWerJsonSchema,
 } from './schema';
 export type { JsonSchemaNode } from './schema';
-export { PacketFramer, parseIpAddress } from './pcap-frame';
-export type { CapturedPacket, PcapEndpoint, PacketFramerOptions } from './pcap-frame';
-export { PcapWriter, encodePcap, pcapFileHeader, PCAP_MAGIC, PCAP_LINKTYPE_ETHERNET } from './pcap';
-export type { PcapOptions } from './pcap';
 export { toJUnit, judgeCall } from './junit';
 export type { JUnitOptions, JUnitThresholds, JUnitVerdict } from './junit';
 export { renderSummary } from './summary';

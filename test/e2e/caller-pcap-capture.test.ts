@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CallCapture } from '../../src/caller/capture';
 import { createRequest } from '../../src/sip/message';
 import type { SipTraceEvent } from '../../src/sip/user-agent';
-import { decodeFrame, readPcap } from '../unit/report/pcap-reader';
+import { decodeFrame, readPcap } from '../unit/pcap/pcap-reader';
 
 let dir: string;
 beforeEach(() => {

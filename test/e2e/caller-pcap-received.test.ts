@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { Caller } from '../../src/caller';
 import { parseMessage, serializeMessage, type SipMessage } from '../../src/sip';
-import { decodeFrame, readPcap } from '../unit/report/pcap-reader';
+import { decodeFrame, readPcap } from '../unit/pcap/pcap-reader';
 import { selfSignedCert } from '../helpers/self-signed';
 
 jest.setTimeout(20_000);

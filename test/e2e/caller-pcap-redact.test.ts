@@ -11,7 +11,7 @@ import { TestAgent } from '../../src/agent';
 import { Caller } from '../../src/caller';
 import { RtpPortPool } from '../../src/rtp/port-pool';
 import type { SipTraceEvent, SipUserAgent } from '../../src/sip/user-agent';
-import { decodeFrame, readPcap } from '../unit/report/pcap-reader';
+import { decodeFrame, readPcap } from '../unit/pcap/pcap-reader';
 
 jest.setTimeout(30_000);
 

@@ -11,7 +11,7 @@ import { TestAgent } from '../../src/agent';
 import { Caller } from '../../src/caller';
 import type { CallResult } from '../../src/caller/result';
 import { RtpPortPool } from '../../src/rtp/port-pool';
-import { decodeFrame, readPcap, type Decoded } from '../unit/report/pcap-reader';
+import { decodeFrame, readPcap, type Decoded } from '../unit/pcap/pcap-reader';
 
 jest.setTimeout(40_000);
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { TestAgent } from '../../src/agent';
 import { Caller } from '../../src/caller';
 import { RtpPortPool } from '../../src/rtp/port-pool';
-import { decodeFrame, readPcap } from '../unit/report/pcap-reader';
+import { decodeFrame, readPcap } from '../unit/pcap/pcap-reader';
 import { selfSignedCert } from '../helpers/self-signed';
 
 jest.setTimeout(30_000);

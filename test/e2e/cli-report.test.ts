@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestAgent } from '../../src/agent';
 import type { CallResult } from '../../src/caller/result';
-import { readPcap } from '../unit/report/pcap-reader';
+import { readPcap } from '../unit/pcap/pcap-reader';
 
 import { runCli } from '../helpers/cli-process';
 

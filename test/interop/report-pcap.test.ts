@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallResult } from '../../src/caller/result';
-import { PcapWriter, type CapturedPacket } from '../../src/report';
+import { PcapWriter, type CapturedPacket } from '../../src/pcap';
 import { buildRtcpReport, serializeRtcp, serializeRtp, wallClockToNtp } from '../../src/rtp';
 
 // Wireshark (Debian `tshark`) reads captures written by PcapWriter: nothing malformed, every

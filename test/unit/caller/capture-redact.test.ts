@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CallCapture, redactDigestResponses } from '../../../src/caller/capture';
 import { parseMessage } from '../../../src/sip';
 import type { SipTraceEvent } from '../../../src/sip/user-agent';
-import { decodeFrame, readPcap } from '../report/pcap-reader';
+import { decodeFrame, readPcap } from '../pcap/pcap-reader';
 
 const HEX = '0123456789abcdef0123456789abcdef';
 

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { randomUint32 } from '../random';
-import { ReportError } from './errors';
+import { PcapError } from './errors';
 
 /** One end of a captured packet's flow. */
 export interface PcapEndpoint {
@@ -45,7 +45,7 @@ const TCP_ACK = 0x10;
 const MAX_IP_TOTAL = 0xffff;
 
 function bad(code: string, message: string): never {
-  throw new ReportError(code, message);
+  throw new PcapError(code, message);
 }
 
 /** Parses an IPv4 or IPv6 address into 4 or 16 bytes; a typed error for anything else. */

@@ -9,9 +9,9 @@ import {
   parseIpAddress,
   PcapWriter,
   PcapWriteError,
-  ReportError,
+  PcapError,
   type CapturedPacket,
-} from '../../../src/report';
+} from '../../../src/pcap';
 import { decodeFrame, internetChecksum, readPcap } from './pcap-reader';
 
 const T0 = Date.parse('2025-01-15T10:00:00Z') * 1000;
@@ -120,8 +120,8 @@ describe('pcap file layout', () => {
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(ReportError);
-      expect((err as ReportError).code).toBe(code);
+      expect(err).toBeInstanceOf(PcapError);
+      expect((err as PcapError).code).toBe(code);
     }
     expect(f.frame(udp(new Uint8Array(65507)))[0].length).toBe(14 + 65535);
     expect(f.frame(udp(new Uint8Array(65527), { src: { address: '::1', port: 1 }, dst: { address: '::1', port: 2 } }))[0].length).toBe(14 + 40 + 65535);
@@ -271,7 +271,7 @@ describe('PcapWriter', () => {
     const path = join(dir, 'x.pcap');
     const w = await PcapWriter.open(path);
     w.write(udp('one'));
-    expect(() => w.write(udp('bad', { src: { address: 'nope', port: 1 } }))).toThrow(ReportError);
+    expect(() => w.write(udp('bad', { src: { address: 'nope', port: 1 } }))).toThrow(PcapError);
     w.write(udp('two'));
     await w.close();
     const frames = readPcap(await readFile(path)).frames.map((f) => Buffer.from(decodeFrame(f.data).payload).toString());

@@ -1,8 +1,8 @@
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomHex } from '../random';
-import { PcapWriteError, ReportError } from './errors';
-import { PacketFramer, type CapturedPacket, type PacketFramerOptions } from './pcap-frame';
+import { PcapError, PcapWriteError } from './errors';
+import { PacketFramer, type CapturedPacket, type PacketFramerOptions } from './frame';
 
 /** Classic pcap magic (microsecond timestamps), written little-endian. */
 export const PCAP_MAGIC = 0xa1b2c3d4;
@@ -28,7 +28,7 @@ export function pcapFileHeader(): Buffer {
 
 function recordHeader(timeUs: number, length: number): Buffer {
   if (!Number.isFinite(timeUs) || timeUs < 0 || timeUs >= 2 ** 32 * 1e6) {
-    throw new ReportError('PCAP_BAD_TIME', `capture time ${String(timeUs)} µs is not a time pcap can store`);
+    throw new PcapError('PCAP_BAD_TIME', `capture time ${String(timeUs)} µs is not a time pcap can store`);
   }
   const us = Math.floor(timeUs);
   const sec = Math.floor(us / 1e6);
@@ -50,7 +50,7 @@ function records(framer: PacketFramer, packet: CapturedPacket): Buffer[] {
 /** Options of {@link encodePcap} and {@link PcapWriter}. */
 export type PcapOptions = PacketFramerOptions;
 
-/** A whole pcap file in memory. Throws {@link ReportError} for a packet no wire could carry. */
+/** A whole pcap file in memory. Throws {@link PcapError} for a packet no wire could carry. */
 export function encodePcap(packets: Iterable<CapturedPacket>, options: PcapOptions = {}): Buffer {
   const framer = new PacketFramer(options);
   const parts: Buffer[] = [pcapFileHeader()];
@@ -102,7 +102,7 @@ export class PcapWriter {
   }
 
   /**
-   * Queues one packet. Throws {@link ReportError} for a packet that cannot be framed (the capture
+   * Queues one packet. Throws {@link PcapError} for a packet that cannot be framed (the capture
    * stays usable) and {@link PcapWriteError} once closed or after a disk error.
    */
   write(packet: CapturedPacket): void {
