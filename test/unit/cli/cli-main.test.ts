@@ -7,18 +7,10 @@ import { prepareCall } from '../../../src/cli/call-command';
 import { CliInputError } from '../../../src/cli/input-error';
 import { agentBehaviourFromOptions } from '../../../src/cli/agent-command';
 import { safeCliText } from '../../../src/cli/text';
-import type { CliIo } from '../../../src/cli/io';
 import type { CallCommandOptions } from '../../../src/cli/args';
+import { memoryIo } from '../../helpers/cli-io';
 
-function io(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string } {
-  const o = { out: '', err: '' } as CliIo & { out: string; err: string };
-  o.stdout = { write: (t: string) => (o.out += t) };
-  o.stderr = { write: (t: string) => (o.err += t) };
-  o.env = env;
-  o.cwd = process.cwd();
-  o.signal = new AbortController().signal;
-  return o;
-}
+const io = memoryIo;
 
 const base: CallCommandOptions = { target: 'sip:agent@127.0.0.1:5080', headers: [], transport: 'udp', insecure: false };
 let dir: string;

@@ -5,22 +5,14 @@ import { join } from 'node:path';
 import type { CallCommandOptions } from '../../../src/cli/args';
 import { prepareCall, reportCall } from '../../../src/cli/call-command';
 import { CliInputError } from '../../../src/cli/input-error';
-import type { CliIo } from '../../../src/cli/io';
 import type { CallResult } from '../../../src/caller/result';
 import { PocketsphinxTranscriber } from '../../../src/metrics';
+import { memoryIo } from '../../helpers/cli-io';
 
 const FIXTURES = join(__dirname, '../../fixtures/report');
 const fixture = (name: string): CallResult => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as CallResult;
 
-function io(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string } {
-  const o = { out: '', err: '' } as CliIo & { out: string; err: string };
-  o.stdout = { write: (t: string) => (o.out += t) };
-  o.stderr = { write: (t: string) => (o.err += t) };
-  o.env = env;
-  o.cwd = process.cwd();
-  o.signal = new AbortController().signal;
-  return o;
-}
+const io = memoryIo;
 
 const base: CallCommandOptions = { target: 'sip:agent@127.0.0.1:5080', headers: [], transport: 'udp', insecure: false };
 let dir: string;
