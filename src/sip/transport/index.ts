@@ -29,7 +29,7 @@ export { SipUdpTransport, type SipUdpTransportOptions } from './udp';
 export { type SipStreamTransportOptions } from './stream';
 export { SipTcpTransport, type SipTcpTransportOptions } from './tcp';
 export { SipTlsTransport, type SipTlsTransportOptions } from './tls';
-export { resolveSipDestinations, dnsSipHostResolver, type SipHostResolver, type SipResolveOptions } from './resolve';
+export { resolveSipDestinations, dnsSipHostResolver, createDnsSipHostResolver, orderSrvRecords, type SipHostResolver, type SipResolveOptions, type SipSrvRecord } from './resolve';
 export { SipTransportManager, type SipTransportManagerOptions, type SipTransportManagerEvents, type SipUdpToTcpPolicy } from './manager';
 export { salvageSipRequestHead } from './salvage';
 export { stampSipVia, annotateSipReceivedVia } from './via-stamp';
