@@ -201,7 +201,7 @@ export async function runLoadCommand(options: LoadCommandRunOptions, io: LoadCom
       progress: { stream: io.stderr, ttyIntervalMs: io.progressIntervals?.tty, plainIntervalMs: io.progressIntervals?.plain },
     };
     summary = caller
-      ? await runLoad({ ...common, startCall: caller.startCall })
+      ? await runLoad({ ...common, startCall: caller.startCall, pacing: () => caller.pacing?.() ?? null })
       : await runShardedLoad({ ...common, workers, starterModule: CALLER_STARTER_MODULE, template });
   } finally {
     unsubscribe();

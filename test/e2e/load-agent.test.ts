@@ -53,6 +53,13 @@ describe('sipprobe load → TestAgent over loopback UDP', () => {
     expect(invites).toHaveLength(20);
     expect(invites.every((r) => r.headers.get('X-Run-Id') === 'load-e2e-run' && r.headers.get('X-Suite') === 'load')).toBe(true);
     expect(agent.requestsOf('BYE').filter((r) => !r.retransmission)).toHaveLength(20);
+    // the tester's own RTP timing, from the one event loop's pacer: every frame of the 20 calls
+    const sent = parsed.reduce((n, r) => n + (r.rtp?.sent.packets ?? 0), 0);
+    expect(sent).toBeGreaterThan(0);
+    expect(summary.pacing).not.toBeNull();
+    expect(summary.pacing!.frames).toBe(sent);
+    expect(Number.isFinite(summary.pacing!.p99Ms)).toBe(true);
+    expect(stderr.text).toContain('RTP pacing');
     expect(stderr.text).toContain('load finished');
     expect(stderr.text).toMatch(/started \d+\/20 {2}active \d+/);
   }, 15_000);
