@@ -9,6 +9,8 @@ import type { SipTransportManager } from '../../src/sip/transport/manager';
 import type { SipDestination, SipInbound, SipSent, SipTransport } from '../../src/sip/transport/types';
 import { stampSipVia } from '../../src/sip/transport/via-stamp';
 import { isSipUri, parseUri } from '../../src/sip/uri';
+import { FakeClock } from '../../src/clock';
+import { SipUserAgent, type SipUserAgentOptions } from '../../src/sip/user-agent';
 
 /** One recorded send. */
 export interface FakeSent {
@@ -121,4 +123,13 @@ export class FakeSipTransports extends EventEmitter {
 /** Lets pending promise callbacks (sends, resolutions) run. */
 export async function flushSip(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** A started user agent on fake transports and a FakeClock (close `ua` after the test). */
+export async function startFakeUa(options: Omit<SipUserAgentOptions, 'transports' | 'clock'> = {}): Promise<{ clock: FakeClock; net: FakeSipTransports; ua: SipUserAgent }> {
+  const clock = new FakeClock();
+  const net = new FakeSipTransports();
+  const ua = new SipUserAgent({ ...options, transports: net.asManager(), clock });
+  await ua.start();
+  return { clock, net, ua };
 }

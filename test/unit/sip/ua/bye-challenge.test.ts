@@ -9,22 +9,14 @@ import { createResponse, type SipRequest } from '../../../../src/sip';
 import type { SipCall } from '../../../../src/sip/ua/call';
 import type { SipAuthenticator } from '../../../../src/sip/ua/core';
 import { SipUserAgent } from '../../../../src/sip/user-agent';
-import { FakeSipTransports, flushSip } from '../../../helpers/sip-fake-transports';
+import { FakeSipTransports, flushSip, startFakeUa } from '../../../helpers/sip-fake-transports';
 
 let clock: FakeClock;
 let net: FakeSipTransports;
 let ua: SipUserAgent;
 
-beforeEach(async () => {
-  clock = new FakeClock();
-  net = new FakeSipTransports();
-  ua = new SipUserAgent({ transports: net.asManager(), clock, sessionTimer: { enabled: false } });
-  await ua.start();
-});
-
-afterEach(async () => {
-  await ua.close();
-});
+beforeEach(async () => ({ clock, net, ua } = await startFakeUa({ sessionTimer: { enabled: false } })));
+afterEach(() => ua.close());
 
 async function answeredCall(authenticate?: SipAuthenticator): Promise<{ call: SipCall; invite: SipRequest }> {
   const inv = ua.invite({ target: 'sip:agent@127.0.0.1:5070', from: 'sip:probe@127.0.0.1', body: 'v=0\r\n', contentType: 'application/sdp', authenticate });

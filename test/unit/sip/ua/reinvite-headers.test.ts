@@ -8,22 +8,14 @@ import { createResponse, type SipRequest } from '../../../../src/sip';
 import type { SipCall } from '../../../../src/sip/ua/call';
 import type { SipInviteOptions } from '../../../../src/sip/ua/uac-invite';
 import { SipUserAgent } from '../../../../src/sip/user-agent';
-import { FakeSipTransports, flushSip } from '../../../helpers/sip-fake-transports';
+import { FakeSipTransports, flushSip, startFakeUa } from '../../../helpers/sip-fake-transports';
 
 let clock: FakeClock;
 let net: FakeSipTransports;
 let ua: SipUserAgent;
 
-beforeEach(async () => {
-  clock = new FakeClock();
-  net = new FakeSipTransports();
-  ua = new SipUserAgent({ transports: net.asManager(), clock });
-  await ua.start();
-});
-
-afterEach(async () => {
-  await ua.close();
-});
+beforeEach(async () => ({ clock, net, ua } = await startFakeUa()));
+afterEach(() => ua.close());
 
 const TEST_HEADERS: [string, string][] = [
   ['X-Run-Id', 'run-1'],

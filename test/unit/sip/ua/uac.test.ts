@@ -3,23 +3,15 @@ import { FakeClock } from '../../../../src/clock';
 import { createResponse, type SipRequest, type SipResponse } from '../../../../src/sip';
 import { SipUserAgent } from '../../../../src/sip/user-agent';
 import type { SipOutgoingInvite } from '../../../../src/sip/ua/uac-invite';
-import { FakeSipTransports, flushSip } from '../../../helpers/sip-fake-transports';
+import { FakeSipTransports, flushSip, startFakeUa } from '../../../helpers/sip-fake-transports';
 
 const T1 = 500;
 let clock: FakeClock;
 let net: FakeSipTransports;
 let ua: SipUserAgent;
 
-beforeEach(async () => {
-  clock = new FakeClock();
-  net = new FakeSipTransports();
-  ua = new SipUserAgent({ transports: net.asManager(), clock });
-  await ua.start();
-});
-
-afterEach(async () => {
-  await ua.close();
-});
+beforeEach(async () => ({ clock, net, ua } = await startFakeUa()));
+afterEach(() => ua.close());
 
 async function invite(extra: Partial<Parameters<SipUserAgent['invite']>[0]> = {}): Promise<{ inv: SipOutgoingInvite; req: SipRequest }> {
   const inv = ua.invite({ target: 'sip:agent@127.0.0.1:5070', from: 'sip:probe@127.0.0.1', body: 'v=0\r\n', contentType: 'application/sdp', ...extra });
