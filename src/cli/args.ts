@@ -24,6 +24,8 @@ export interface CallCommandOptions {
   username?: string;
   /** From `-p` or `SIPPROBE_PASSWORD`; never printed. */
   password?: string;
+  /** True when the password came from `-p` (visible in the process list), not the environment. */
+  passwordOnCommandLine?: boolean;
   transport: TransportName;
   codecs?: string[];
   play?: string;
@@ -225,6 +227,7 @@ function callOptions(values: Record<string, string | boolean | string[] | undefi
     headers: (values.header as string[] | undefined) ?? [],
     username: s('user'),
     password: s('password') ?? env.SIPPROBE_PASSWORD,
+    ...(s('password') !== undefined ? { passwordOnCommandLine: true } : {}),
     transport: parseTransport(s('transport')),
     codecs,
     play: s('play'),

@@ -13,7 +13,7 @@ import type { CallCommandOptions } from './args';
 import { writeArtefacts, type ArtefactTargets } from './artefacts';
 import { CliInputError } from './input-error';
 import { EXIT_COMPLETED, EXIT_NOT_COMPLETED, type CliIo } from './io';
-import { checkAdvertise, checkCodecNames, checkInputFile, checkOutputPath, checkTargetUri, prepareTestHeaders, readProfileFile } from './prepare';
+import { checkAdvertise, checkCodecNames, checkInputFile, checkOutputPath, checkTargetUri, PASSWORD_ON_COMMAND_LINE_NOTE, prepareTestHeaders, readProfileFile } from './prepare';
 import { safeCliText } from './text';
 
 const OUTCOMES = ['completed', 'busy', 'rejected', 'no-answer', 'timeout', 'auth-failed', 'unreachable', 'error'];
@@ -162,6 +162,7 @@ export function reportCall(result: CallResult, p: PreparedCall, io: CliIo): numb
 /** `sipprobe call`. */
 export async function runCallCommand(o: CallCommandOptions, io: CliIo): Promise<number> {
   const prepared = prepareCall(o, io);
+  if (o.passwordOnCommandLine) io.stderr.write(PASSWORD_ON_COMMAND_LINE_NOTE);
   const result = await placeCall(prepared, io);
   return reportCall(result, prepared, io);
 }

@@ -15,7 +15,7 @@ import { uuidV4 } from '../random';
 import { toJUnit } from '../report/junit';
 import { SipprobeError } from '../errors';
 import { UsageError, type LoadCommandOptions } from './args';
-import { checkAdvertise, checkCodecNames, checkInputFile, checkTargetUri } from './prepare';
+import { checkAdvertise, checkCodecNames, checkInputFile, checkTargetUri, PASSWORD_ON_COMMAND_LINE_NOTE } from './prepare';
 
 /** `sipprobe load` options: the parsed flags plus where the per-call JSON lines go. */
 export interface LoadCommandRunOptions extends LoadCommandOptions {
@@ -172,6 +172,7 @@ async function writeJUnit(path: string, resultsFile: string, o: LoadCommandRunOp
 export async function runLoadCommand(options: LoadCommandRunOptions, io: LoadCommandIo): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
   const { template, runId, expect } = prepare(options, cwd);
+  if (options.passwordOnCommandLine) io.stderr.write(PASSWORD_ON_COMMAND_LINE_NOTE);
   const resultsFile = resultsPathFor(options, cwd, runId);
   const plan = { calls: options.calls, concurrency: Math.min(options.concurrency, options.calls), ratePerSec: options.rate, rampMs: options.rampMs };
   const workers = Math.min(options.workers ?? 1, options.calls);

@@ -95,3 +95,6 @@ export function checkAdvertise(address: string | undefined): string | undefined 
   if (a === null) throw new CliInputError('--advertise: an IPv4/IPv6 address or a host name (not 0.0.0.0 or ::)');
   return a;
 }
+
+/** Said on stderr when `-p` was used: other local users can read a process's arguments. */
+export const PASSWORD_ON_COMMAND_LINE_NOTE = 'sipprobe: note: a password given with -p is visible to other users of this machine (ps); SIPPROBE_PASSWORD is not\n';

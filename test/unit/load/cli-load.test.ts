@@ -119,6 +119,21 @@ describe('runLoadCommand', () => {
     expect(log).toHaveLength(4);
   });
 
+  it('a password given with -p gets a note on stderr (visible in ps); from SIPPROBE_PASSWORD it does not; never the password', async () => {
+    for (const [argv, env, noted] of [
+      [['-u', 'alice', '-p', 's3cret'], {}, true],
+      [['-u', 'alice'], { SIPPROBE_PASSWORD: 's3cret' }, false],
+    ] as const) {
+      const c = parseCli(['load', 'sip:agent@127.0.0.1:5080', '--calls', '1', ...argv], env);
+      if (c.command !== 'load') throw new Error('not load');
+      expect(c.options.password).toBe('s3cret');
+      const stderr = new Capture();
+      await runLoadCommand({ ...c.options, results: join(dir, 'p.jsonl') }, { stdout: new Capture() as never, stderr: stderr as never, cwd: dir, createCaller: fakeCaller([]) });
+      expect(stderr.text.includes('visible to other users')).toBe(noted);
+      expect(stderr.text).not.toContain('s3cret');
+    }
+  });
+
   it('Ctrl-C through io.onInterrupt: active calls are aborted and still written', async () => {
     let fire: () => void = () => {};
     const pending: Array<() => void> = [];
