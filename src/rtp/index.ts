@@ -16,3 +16,7 @@ export * from './pacer';
 export * from './session';
 export * from './jitter-buffer';
 export * from './port-pool';
+export * from './srtp';
+export * from './srtp-errors';
+export * from './srtp-kdf';
+export * from './srtp-replay';
