@@ -35,6 +35,17 @@ import {
   type SdpStreamNegotiation,
 } from './negotiation';
 import { serializeSdp } from './serializer';
+import {
+  SDP_SRTP_SUITES,
+  SdpCryptoError,
+  SdpSrtpNegotiated,
+  createSdpSrtpCrypto,
+  formatSdpSrtpCrypto,
+  getSdpSrtpCryptos,
+  isSdpSecureRtpProfile,
+  type SdpSrtpCrypto,
+  type SdpSrtpSuite,
+} from './crypto';
 
 /** The audio stream as negotiated, from our side. A plain object: safe to log and to put in a result. */
 export interface SdpNegotiatedMedia {
@@ -81,6 +92,8 @@ export interface SdpNegotiatedMedia {
   hold: boolean;
   /** Both sides agreed on `a=rtcp-mux`. */
   rtcpMux: boolean;
+  /** SDES-SRTP (RFC 4568) keys when the stream is `RTP/SAVP`; the keys are redacted in JSON/inspect. */
+  srtp?: SdpSrtpNegotiated;
 }
 
 const NOT_MEDIA = new Set(['telephone-event', 'cn']);
@@ -204,11 +217,46 @@ export function processAnswer(offer: Sdp | string | Uint8Array, answer: Sdp | st
     if (!s.accepted) continue;
     sawAccepted = true;
     const r = buildNegotiated(o, om, a, a.media[s.mIndex], s.mIndex, s.codecs, true);
-    if (r) return r;
+    if (r) {
+      const srtp = answeredSrtp(om, a.media[s.mIndex]);
+      if (srtp) r.srtp = srtp;
+      return r;
+    }
   }
   if (!sawAudio) throw new SdpNegotiationError('SDP_NO_AUDIO_STREAM', 'the offer has no audio stream');
   if (!sawAccepted) throw new SdpStreamRejectedError('the answer rejected the audio stream (port 0)');
   throw new SdpCodecMismatchError('the answer lists no audio codec that was offered');
+}
+
+/**
+ * The SRTP keys of an answered stream we offered as RTP/SAVP: the answer must be RTP/SAVP too and
+ * carry a crypto line whose tag and suite match one we offered (RFC 4568 §7.1.3).
+ */
+function answeredSrtp(om: SdpMedia, am: SdpMedia): SdpSrtpNegotiated | undefined {
+  if (!isSdpSecureRtpProfile(om.proto)) return undefined;
+  if (!isSdpSecureRtpProfile(am.proto)) {
+    throw new SdpNegotiationError('SDP_ANSWER_MISMATCH', `we offered ${om.proto} but the answer has ${am.proto}`);
+  }
+  const offered = getSdpSrtpCryptos(om);
+  for (const ac of getSdpSrtpCryptos(am)) {
+    const oc = offered.find((c) => c.tag === ac.tag);
+    if (oc === undefined || oc.suite !== ac.suite) continue;
+    if (!ac.usableWithDefaults) throw new SdpNegotiationError('SDP_ANSWER_MISMATCH', 'the answer\'s crypto line needs an MKI or session parameters we do not support');
+    return new SdpSrtpNegotiated(ac.tag, ac.suite, oc.key, ac.key);
+  }
+  throw new SdpNegotiationError('SDP_ANSWER_MISMATCH', 'the answer has no crypto line matching an offered tag and suite');
+}
+
+/** The first offered crypto line we can use, or undefined (also for a malformed one: the stream is then rejected). */
+function pickOfferedCrypto(om: SdpMedia, suites: readonly SdpSrtpSuite[]): SdpSrtpCrypto | undefined {
+  let cryptos: SdpSrtpCrypto[];
+  try {
+    cryptos = getSdpSrtpCryptos(om);
+  } catch (e) {
+    if (e instanceof SdpCryptoError) return undefined;
+    throw e;
+  }
+  return cryptos.find((c) => suites.includes(c.suite) && c.usableWithDefaults);
 }
 
 /** Per-`m=`-line overrides for `createAnswer` (indexed like the offer's m= lines). */
@@ -250,6 +298,12 @@ export interface SdpAnswerCapabilities {
   sessionName?: string;
   /** Overrides per offered m= line. */
   streams?: ReadonlyArray<SdpAnswerStreamOptions | undefined>;
+  /**
+   * Accept `RTP/SAVP` offers with SDES keys (RFC 4568): `true` for every supported suite, or the
+   * suites to accept. The answer takes the first offered suite we accept and a fresh random key.
+   * Default false: SAVP streams are rejected.
+   */
+  srtp?: boolean | readonly SdpSrtpSuite[];
 }
 
 /** Result of `createAnswer`. */
@@ -309,11 +363,17 @@ export function createAnswer(offer: Sdp | string | Uint8Array, capabilities: Sdp
   const audioSpecs = (caps.codecs ?? ['PCMU', 'PCMA']).map(resolveCodecSpec);
   const te = resolveCodecSpec('telephone-event');
 
+  const srtpSuites = caps.srtp === true ? SDP_SRTP_SUITES : caps.srtp === false || caps.srtp === undefined ? [] : caps.srtp;
+  const srtpByIndex = new Map<number, SdpSrtpNegotiated>();
+
   let audioTaken = false;
   const media: SdpMedia[] = o.media.map((om, i) => {
     const so = caps.streams?.[i];
     const explicitPort = so?.port === undefined ? undefined : checkPort(so.port, `streams[${i}].port`, true);
-    if (om.port === 0 || explicitPort === 0 || !RTP_PROTOS.has(om.proto.toUpperCase())) return rejected(om);
+    const secure = isSdpSecureRtpProfile(om.proto);
+    if (om.port === 0 || explicitPort === 0 || !(RTP_PROTOS.has(om.proto.toUpperCase()) || (secure && srtpSuites.length > 0))) return rejected(om);
+    const offeredCrypto = secure ? pickOfferedCrypto(om, srtpSuites) : undefined;
+    if (secure && offeredCrypto === undefined) return rejected(om);
     const isAudio = om.type === 'audio';
     let port: number;
     if (explicitPort !== undefined) port = explicitPort;
@@ -354,6 +414,11 @@ export function createAnswer(offer: Sdp | string | Uint8Array, capabilities: Sdp
 
     if (ptime !== undefined && !eventsStream) attributes.push({ name: 'ptime', value: String(ptime) });
     if (hasSdpRtcpMux(om) && caps.rtcpMux !== false) attributes.push({ name: 'rtcp-mux' });
+    if (offeredCrypto !== undefined) {
+      const ours = createSdpSrtpCrypto(offeredCrypto.tag, offeredCrypto.suite);
+      attributes.push({ name: 'crypto', value: formatSdpSrtpCrypto(ours) });
+      srtpByIndex.set(i, new SdpSrtpNegotiated(ours.tag, ours.suite, ours.key, offeredCrypto.key));
+    }
     const want = so?.direction === undefined ? wanted : checkDirection(so.direction);
     attributes.push({ name: intersectDirection(mirror(getSdpDirection(om, o)), want) });
     const m: SdpMedia = { type: om.type, port, proto: om.proto, formats, bandwidths: [], attributes, extraLines: [] };
@@ -367,7 +432,11 @@ export function createAnswer(offer: Sdp | string | Uint8Array, capabilities: Sdp
   for (const s of streams) {
     if (!s.accepted || s.media !== 'audio') continue;
     negotiated = buildNegotiated(answer, answer.media[s.mIndex], o, o.media[s.mIndex], s.mIndex, s.codecs, false);
-    if (negotiated) break;
+    if (negotiated) {
+      const srtp = srtpByIndex.get(s.mIndex);
+      if (srtp) negotiated.srtp = srtp;
+      break;
+    }
   }
   const result: SdpAnswerResult = { answer, text: serializeSdp(answer), streams };
   if (negotiated) result.negotiated = negotiated;

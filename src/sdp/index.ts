@@ -51,3 +51,20 @@ export {
   type SdpAnswerStreamOptions,
   type SdpNegotiatedMedia,
 } from './answer';
+export {
+  SDP_SRTP_KEY_LENGTH,
+  SDP_SRTP_SUITES,
+  SdpCryptoError,
+  SdpSrtpCrypto,
+  SdpSrtpNegotiated,
+  createSdpSrtpCrypto,
+  formatSdpSrtpCrypto,
+  getSdpSrtpCryptos,
+  isSdpSecureRtpProfile,
+  isSdpSrtpSuite,
+  parseSdpSrtpCrypto,
+  type SdpCryptoErrorCode,
+  type SdpSrtpCryptoInit,
+  type SdpSrtpMki,
+  type SdpSrtpSuite,
+} from './crypto';

@@ -15,6 +15,7 @@ import {
 } from './local-description';
 import type { Sdp, SdpAttribute, SdpDirection, SdpMedia } from './model';
 import { sdpCodecKey } from './negotiation';
+import { SDP_SRTP_SUITES, createSdpSrtpCrypto, formatSdpSrtpCrypto, type SdpSrtpSuite } from './crypto';
 
 /** Options of `createOffer`. */
 export interface SdpOfferOptions {
@@ -40,6 +41,11 @@ export interface SdpOfferOptions {
   username?: string;
   /** `s=` text. Default `-`. */
   sessionName?: string;
+  /**
+   * Offer SDES-SRTP (RFC 4568): `RTP/SAVP` with one `a=crypto` line per suite (tags 1, 2, …), each with
+   * a fresh random key. `true` offers every supported suite. Read the keys back with `getSdpSrtpCryptos`.
+   */
+  srtp?: boolean | readonly SdpSrtpSuite[];
 }
 
 const PREFERRED_DYNAMIC: Record<string, number> = { 'telephone-event/8000/1': 101, 'opus/48000/2': 111 };
@@ -106,7 +112,9 @@ export function createOffer(options: SdpOfferOptions): Sdp {
   if (options.maxptime !== undefined) attributes.push({ name: 'maxptime', value: String(checkPtime(options.maxptime, 'maxptime')) });
   if (options.rtcpMux) attributes.push({ name: 'rtcp-mux' });
   attributes.push({ name: checkDirection(options.direction ?? 'sendrecv') });
+  const suites = options.srtp === true ? SDP_SRTP_SUITES : options.srtp === false || options.srtp === undefined ? [] : options.srtp;
+  suites.forEach((suite, i) => attributes.push({ name: 'crypto', value: formatSdpSrtpCrypto(createSdpSrtpCrypto(i + 1, suite)) }));
 
-  const audio: SdpMedia = { type: 'audio', port, proto: 'RTP/AVP', formats: pts.map(String), bandwidths: [], attributes, extraLines: [] };
+  const audio: SdpMedia = { type: 'audio', port, proto: suites.length > 0 ? 'RTP/SAVP' : 'RTP/AVP', formats: pts.map(String), bandwidths: [], attributes, extraLines: [] };
   return localDescription(connection, [audio], options.sessionName ?? '-', username, previous);
 }
