@@ -19,6 +19,8 @@ import { RTP_HEADER_LENGTH, tryParseRtp, writeRtpHeader } from './packet';
 import { sharedRtpPortPool, type RtpPortAllocation, type RtpPortPool } from './port-pool';
 import { buildRtcpReport, generateCname, isRtcpDatagram, nextRtcpIntervalMs, parseRtcp, writeRtcp, type RtcpPacket } from './rtcp';
 import { RtpReceiveStats, RtpSendStats, type RemoteReceptionReport } from './stats';
+import { SrtpContext, type SrtpCryptoSuite } from './srtp';
+import { SrtpError } from './srtp-errors';
 
 /** Error codes of {@link RtpSessionError}. */
 export type RtpSessionErrorCode = 'RTP_SESSION_BAD_OPTION' | 'RTP_SESSION_CLOSED' | 'RTP_SESSION_NO_DTMF';
@@ -135,8 +137,27 @@ export interface RtpSessionOptions {
   readonly clock?: Clock;
   /** Wall clock in Unix ms, for RTCP NTP timestamps; default `Date.now`. */
   readonly wallClock?: () => number;
-  /** Capture hook: every datagram sent and received on the session's sockets. Default none. */
+  /** Capture hook: every datagram sent and received on the session's sockets (as on the wire). Default none. */
   readonly onPacket?: RtpPacketTap;
+  /**
+   * SRTP/SRTCP (RFC 3711) with SDES keys: `send` protects what we send (our key from our SDP),
+   * `receive` unprotects what arrives (the peer's key). Unauthenticated or replayed packets are
+   * dropped and counted in `stats().dropped`. Default: plain RTP.
+   */
+  readonly srtp?: RtpSessionSrtpOptions;
+}
+
+/** One direction's SRTP keying for {@link RtpSessionOptions.srtp}. */
+export interface RtpSessionSrtpKey {
+  readonly suite: SrtpCryptoSuite;
+  /** Master key || master salt, 30 octets (an SDES `inline:` key). Secret. */
+  readonly key: Uint8Array;
+}
+
+/** SRTP keys of both directions for {@link RtpSessionOptions.srtp}. */
+export interface RtpSessionSrtpOptions {
+  readonly send: RtpSessionSrtpKey;
+  readonly receive: RtpSessionSrtpKey;
 }
 
 /** One frame delivered to consumers, once per ptime after the first packet arrived. */
@@ -223,6 +244,10 @@ export interface RtpDropStats {
   readonly malformed: number;
   /** Not valid RTCP. */
   readonly malformedRtcp: number;
+  /** SRTP/SRTCP packets whose authentication tag did not verify (or too short / not RTP). 0 without SRTP. */
+  readonly srtpAuthFailed: number;
+  /** SRTP/SRTCP packets refused by the replay window. 0 without SRTP. */
+  readonly srtpReplayed: number;
   /** The sum. */
   readonly total: number;
 }
@@ -505,6 +530,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private unexpectedPt = 0;
   private malformed = 0;
   private malformedRtcp = 0;
+  private srtpAuthFailed = 0;
+  private srtpReplayed = 0;
+  private readonly srtpSend: SrtpContext | null;
+  private readonly srtpReceive: SrtpContext | null;
   private decodeErrors = 0;
   private errors = 0;
 
@@ -558,6 +587,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     super();
     const codec = options.codec;
     this.codec = codec;
+    this.srtpSend = options.srtp ? new SrtpContext({ suite: options.srtp.send.suite, key: options.srtp.send.key }) : null;
+    this.srtpReceive = options.srtp ? new SrtpContext({ suite: options.srtp.receive.suite, key: options.srtp.receive.key }) : null;
     this.decoder = options.receiveCodec ?? codec;
     this.ports = ports;
     this.ownsPorts = ownsPorts;
@@ -710,7 +741,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const remote = this.sendTarget();
     const report = this.sendStats.remoteReport;
     const pacing = this.pacedStream.stats();
-    const dropped = this.foreignSource + this.unexpectedSsrc + this.unexpectedPt + this.malformed + this.malformedRtcp;
+    const dropped =
+      this.foreignSource + this.unexpectedSsrc + this.unexpectedPt + this.malformed + this.malformedRtcp + this.srtpAuthFailed + this.srtpReplayed;
     return {
       localAddress: this.localAddress,
       localPort: this.localPort,
@@ -747,6 +779,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
         unexpectedPayloadType: this.unexpectedPt,
         malformed: this.malformed,
         malformedRtcp: this.malformedRtcp,
+        srtpAuthFailed: this.srtpAuthFailed,
+        srtpReplayed: this.srtpReplayed,
         total: dropped,
       },
       jitterBuffer: this.jitter.stats(),
@@ -876,8 +910,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     // Buffer#copy takes a range without making a view (this runs for every packet)
     if (payload instanceof Buffer) payload.copy(buf, offset + RTP_HEADER_LENGTH, 0, payloadLength);
     else buf.set(payloadLength === payload.length ? payload : payload.subarray(0, payloadLength), offset + RTP_HEADER_LENGTH);
-    this.rtpSocket.send(buf, offset, length, target.port, target.address);
-    if (this.tap) this.tap('sent', buf.subarray(offset, offset + length), this.localRtp, target);
+    if (this.srtpSend) {
+      const wire = this.srtpSend.protectRtp(buf.subarray(offset, offset + length));
+      this.rtpSocket.send(wire, target.port, target.address);
+      if (this.tap) this.tap('sent', wire, this.localRtp, target);
+    } else {
+      this.rtpSocket.send(buf, offset, length, target.port, target.address);
+      if (this.tap) this.tap('sent', buf.subarray(offset, offset + length), this.localRtp, target);
+    }
     this.ringIndex = (this.ringIndex + 1) % SEND_RING;
     this.sequence = (this.sequence + 1) & 0xffff;
     this.markerPending = false;
@@ -975,12 +1015,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
   };
 
-  private handleRtp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private handleRtp(wire: Buffer, rinfo: dgram.RemoteInfo): void {
     const latching = this.latchMode === 'first-source' && this.latchedRtp === null;
     if (!latching && !sameEndpoint(this.latchMode === 'sdp' ? this.sdpRemote : this.latchedRtp, rinfo.address, rinfo.port)) {
       this.foreignSource++;
       return;
     }
+    const msg = this.srtpReceive ? this.unprotect(wire, false) : wire;
+    if (msg === null) return;
     const p = tryParseRtp(msg);
     if (typeof p === 'string') {
       this.malformed++;
@@ -1116,9 +1158,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.foreignSource++;
       return;
     }
+    const plain = this.srtpReceive ? this.unprotect(msg, true) : msg;
+    if (plain === null) return;
     let packets: RtcpPacket[];
     try {
-      packets = parseRtcp(msg);
+      packets = parseRtcp(plain);
     } catch {
       this.malformedRtcp++;
       return;
@@ -1156,6 +1200,18 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }, nextRtcpIntervalMs(this.rtcpIntervalMs));
   }
 
+  /** SRTP/SRTCP unprotect; null (and counted) when the packet is refused. */
+  private unprotect(wire: Buffer, rtcp: boolean): Buffer | null {
+    try {
+      return rtcp ? this.srtpReceive!.unprotectRtcp(wire) : this.srtpReceive!.unprotectRtp(wire);
+    } catch (e) {
+      if (!(e instanceof SrtpError)) throw e;
+      if (e.code === 'SRTP_REPLAY') this.srtpReplayed++;
+      else this.srtpAuthFailed++;
+      return null;
+    }
+  }
+
   /** Builds SR (if we sent since the last report) or RR + SDES (+ BYE) and sends it. */
   private sendReport(bye: boolean, done: (() => void) | null): boolean {
     const target = this.rtcpTarget();
@@ -1171,8 +1227,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       ...(bye ? { bye: {} } : {}),
     });
     const n = writeRtcp(packets, rtcpScratch, 0);
-    // A copy: the shared buffer is rewritten by the next report (of any session) before an asynchronous send reads it.
-    const data = Buffer.from(rtcpScratch.subarray(0, n));
+    // A copy (protectRtcp makes one too): the shared buffer is rewritten by the next report (of any session) before an asynchronous send reads it.
+    const data = this.srtpSend ? this.srtpSend.protectRtcp(rtcpScratch.subarray(0, n)) : Buffer.from(rtcpScratch.subarray(0, n));
     if (done) this.rtcpSocket.send(data, target.port, target.address, () => done());
     else this.rtcpSocket.send(data, target.port, target.address);
     if (this.tap) this.tap('sent', data, this.localRtcp, target);
