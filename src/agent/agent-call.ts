@@ -382,6 +382,7 @@ export class TestAgentCall extends EventEmitter {
       this.media = await this.host.mediaFactory({
         offer: incoming.offer,
         codecs: this.behaviour.codecs,
+        srtp: this.behaviour.srtp,
         record: this.behaviour.record,
         callIndex: this.index,
         callId: this.callId,

@@ -97,6 +97,11 @@ export interface TestAgentBehaviour {
   readonly reinviteAfterMs?: number;
   /** Codecs accepted, in preference order (e.g. `['PCMU', 'PCMA']`). Default PCMU, PCMA, G722, opus when available. */
   readonly codecs?: readonly string[];
+  /**
+   * SDES-SRTP: `true` accepts `RTP/SAVP` offers (AES_CM_128_HMAC_SHA1_80/_32) as well as plain
+   * RTP; `'require'` answers plain RTP offers 488. Default false: SRTP offers are answered 488.
+   */
+  readonly srtp?: boolean | 'require';
 }
 
 /** A behaviour with every default filled in and every value checked. */
@@ -114,6 +119,7 @@ export interface ResolvedTestAgentBehaviour {
   readonly hangupAfterMs: number | undefined;
   readonly reinviteAfterMs: number | undefined;
   readonly codecs: readonly string[] | undefined;
+  readonly srtp: boolean | 'require';
 }
 
 function checkMs(v: unknown, what: string): number | undefined {
@@ -187,6 +193,7 @@ export function resolveTestAgentBehaviour(b: TestAgentBehaviour, defaultPlay: st
   if (b.earlyMedia) {
     earlyMedia = { play: typeof b.earlyMedia === 'object' && b.earlyMedia.play !== undefined ? checkPath(b.earlyMedia.play, 'earlyMedia.play') : play };
   }
+  if (b.srtp !== undefined && typeof b.srtp !== 'boolean' && b.srtp !== 'require') throw new TestAgentError('TEST_AGENT_OPTIONS', "srtp must be true, false or 'require'");
   if (b.codecs !== undefined && (!Array.isArray(b.codecs) || b.codecs.length === 0 || b.codecs.some((c) => typeof c !== 'string' || c === ''))) {
     throw new TestAgentError('TEST_AGENT_OPTIONS', 'codecs must be a non-empty list of names');
   }
@@ -204,5 +211,6 @@ export function resolveTestAgentBehaviour(b: TestAgentBehaviour, defaultPlay: st
     hangupAfterMs: checkMs(b.hangupAfterMs, 'hangupAfterMs'),
     reinviteAfterMs: checkMs(b.reinviteAfterMs, 'reinviteAfterMs'),
     codecs: b.codecs,
+    srtp: b.srtp ?? false,
   };
 }

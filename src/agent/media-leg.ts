@@ -184,6 +184,7 @@ export function mediaLegFactory(options: TestAgentMediaOptions): AgentMediaFacto
       ...(options.portPool ? { portPool: options.portPool } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(recordPath !== undefined ? { recordPath } : {}),
+      ...(req.srtp ? { srtp: true, requireSrtp: req.srtp === 'require' } : {}),
     });
     try {
       const body = req.offer.body;

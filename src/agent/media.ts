@@ -43,6 +43,8 @@ export interface AgentMedia {
 export interface AgentMediaRequest {
   offer: SipBody;
   codecs: readonly string[] | undefined;
+  /** Accept SRTP offers (`require`: only those). */
+  srtp?: boolean | 'require';
   /** Directory for the recording. */
   record: string | undefined;
   callIndex: number;

@@ -11,7 +11,11 @@ export type MediaLegErrorCode =
   /** A bad argument (sample rate, duration, options). */
   | 'MEDIA_BAD_ARGUMENT'
   /** The operation was aborted (signal, hang-up). */
-  | 'MEDIA_ABORTED';
+  | 'MEDIA_ABORTED'
+  /** We offered SRTP and the answer rejected the stream or did not key it (never a silent fall-back to RTP). */
+  | 'MEDIA_SRTP_REFUSED'
+  /** The leg requires SRTP and the offer is plain RTP. */
+  | 'MEDIA_SRTP_REQUIRED';
 
 /** Errors of the media leg. */
 export class MediaLegError extends SipprobeError {

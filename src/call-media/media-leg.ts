@@ -12,6 +12,8 @@ import type { Pacer } from '../rtp/pacer';
 import { sharedRtpPortPool, type RtpPortAllocation, type RtpPortPool } from '../rtp/port-pool';
 import { RtpSession, type RtpAudioFrame, type RtpDtmfEvent, type RtpPacketTap, type RtpSentFrame, type RtpSessionStats } from '../rtp/session';
 import { createAnswer, processAnswer, type SdpNegotiatedMedia } from '../sdp/answer';
+import { isSdpSrtpSuite, type SdpSrtpNegotiated, type SdpSrtpSuite } from '../sdp/crypto';
+import { SdpNegotiationError } from '../sdp/errors';
 import type { SdpCodecSpec } from '../sdp/local-description';
 import { getSdpCodecs } from '../sdp/attributes';
 import { createOffer } from '../sdp/offer';
@@ -69,6 +71,17 @@ export interface MediaLegOptions {
   rtp?: boolean;
   /** Capture hook handed to every RTP session of the leg (see {@link RtpPacketTap}). */
   onPacket?: RtpPacketTap;
+  /**
+   * SDES-SRTP (RFC 4568 / RFC 3711): `true` for every supported suite, or the suites to use,
+   * best first. As offerer the leg offers `RTP/SAVP` with one `a=crypto` line (fresh key) per
+   * suite, and an answer that does not take one of them fails (`MEDIA_SRTP_REFUSED`) rather than
+   * falling back to plain RTP. As answerer it accepts `RTP/SAVP` offers (the first offered suite
+   * it supports) as well as plain ones. Each side protects what it sends with the key of its own
+   * SDP. Default: plain RTP only (`RTP/SAVP` offers are refused).
+   */
+  srtp?: boolean | readonly SdpSrtpSuite[];
+  /** As answerer: refuse offers without usable SRTP (`MEDIA_SRTP_REQUIRED`, answer 488). Needs `srtp`. */
+  requireSrtp?: boolean;
 }
 
 /** One received frame, for live consumers. */
@@ -144,10 +157,34 @@ function noPorts(address: string): RtpPortAllocation {
  * The SDP offer a leg on `address:port` makes for `codecs` (unavailable codecs dropped,
  * telephone-event added). Pure: {@link MediaLeg.createOffer} and dry runs share it.
  */
-export function buildMediaOffer(options: { address: string; port: number; codecs?: ReadonlyArray<string | SdpCodecSpec>; previous?: Sdp; inactive?: boolean }): Sdp {
+export function buildMediaOffer(options: {
+  address: string;
+  port: number;
+  codecs?: ReadonlyArray<string | SdpCodecSpec>;
+  previous?: Sdp;
+  inactive?: boolean;
+  /** Offer RTP/SAVP with fresh SDES keys (see {@link MediaLegOptions.srtp}). */
+  srtp?: boolean | readonly SdpSrtpSuite[];
+}): Sdp {
   const codecs = usableCodecs(options.codecs ?? ['PCMU', 'PCMA']);
   if (codecs.length === 0) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'none of the requested codecs is available');
-  return createOffer({ address: options.address, port: options.port, codecs, ...(options.previous ? { previous: options.previous } : {}), ...(options.inactive ? { direction: 'inactive' as const } : {}) });
+  return createOffer({
+    address: options.address,
+    port: options.port,
+    codecs,
+    ...(options.previous ? { previous: options.previous } : {}),
+    ...(options.inactive ? { direction: 'inactive' as const } : {}),
+    ...(srtpWanted(options.srtp) ? { srtp: options.srtp } : {}),
+  });
+}
+
+function srtpWanted(srtp: boolean | readonly SdpSrtpSuite[] | undefined): srtp is true | readonly SdpSrtpSuite[] {
+  return srtp === true || (Array.isArray(srtp) && srtp.length > 0);
+}
+
+function sameSrtp(a: SdpSrtpNegotiated | undefined, b: SdpSrtpNegotiated | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.suite === b.suite && a.localKey.equals(b.localKey) && a.remoteKey.equals(b.remoteKey);
 }
 
 function usableCodecs(list: ReadonlyArray<string | SdpCodecSpec>): Array<string | SdpCodecSpec> {
@@ -221,6 +258,8 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
     this.originMs = options.origin ?? this.clock.now();
     this.codecPrefs = usableCodecs(options.codecs ?? ['PCMU', 'PCMA']);
     if (this.codecPrefs.length === 0) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'none of the requested codecs is available');
+    if (Array.isArray(options.srtp) && options.srtp.some((s) => !isSdpSrtpSuite(String(s)))) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'unsupported SRTP suite');
+    if (options.requireSrtp && !srtpWanted(options.srtp)) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'requireSrtp needs srtp');
   }
 
   /**
@@ -318,6 +357,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       codecs: this.codecPrefs,
       ...(this.localSdp ? { previous: this.localSdp } : {}),
       inactive: this.options.rtp === false,
+      ...(srtpWanted(this.options.srtp) ? { srtp: this.options.srtp } : {}),
     });
     this.localSdp = sdp;
     this.offerSdp = sdp;
@@ -327,12 +367,26 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   /**
    * Applies the answer to our offer (from a 183 or the 2xx) and starts — or updates — RTP.
    * @throws `SdpStreamRejectedError` / `SdpCodecMismatchError` (codec mismatch), `SdpParseError`,
-   *   {@link MediaLegError} `MEDIA_NOT_STARTED` when no offer was made.
+   *   {@link MediaLegError} `MEDIA_NOT_STARTED` when no offer was made, `MEDIA_SRTP_REFUSED` when
+   *   we offered SRTP and the answer rejected the stream or did not key it.
    */
   async applyAnswer(answer: string | Uint8Array): Promise<SdpNegotiatedMedia> {
     this.checkOpen();
     if (!this.offerSdp) throw new MediaLegError('MEDIA_NOT_STARTED', 'no offer was made');
-    const negotiated = processAnswer(this.offerSdp, answer);
+    const secure = this.offerSdp.media.some((m) => m.proto.toUpperCase() === 'RTP/SAVP');
+    let negotiated: SdpNegotiatedMedia;
+    try {
+      negotiated = processAnswer(this.offerSdp, answer);
+    } catch (e) {
+      // never fall back to plain RTP: a refused SRTP offer is a media mismatch, said as such
+      if (secure && e instanceof SdpNegotiationError && (e.code === 'SDP_ANSWER_MISMATCH' || e.code === 'SDP_STREAM_REJECTED')) {
+        throw new MediaLegError('MEDIA_SRTP_REFUSED', `we offered SRTP (RTP/SAVP) but the answer did not accept it: ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+    if (secure && !negotiated.srtp && this.options.rtp !== false) {
+      throw new MediaLegError('MEDIA_SRTP_REFUSED', 'we offered SRTP (RTP/SAVP) but the answer carries no usable crypto line');
+    }
     await this.apply(negotiated);
     return negotiated;
   }
@@ -351,8 +405,14 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       order: 'local',
       ...(this.localSdp ? { previous: this.localSdp } : {}),
       ...(this.options.rtp === false ? { direction: 'inactive' as const } : {}),
+      ...(srtpWanted(this.options.srtp) ? { srtp: this.options.srtp } : {}),
     });
-    if (!r.negotiated) throw new MediaLegError('MEDIA_NO_COMMON_CODEC', 'the offer has no audio codec we support');
+    if (!r.negotiated) {
+      const savp = offeredSavp(offer);
+      if (savp && !srtpWanted(this.options.srtp)) throw new MediaLegError('MEDIA_NO_COMMON_CODEC', 'the offer is SRTP (RTP/SAVP) and this leg takes plain RTP only');
+      throw new MediaLegError('MEDIA_NO_COMMON_CODEC', savp ? 'the offer has no audio codec or SRTP crypto suite we support' : 'the offer has no audio codec we support');
+    }
+    if (this.options.requireSrtp && !r.negotiated.srtp) throw new MediaLegError('MEDIA_SRTP_REQUIRED', 'the offer is plain RTP and this leg requires SRTP');
     this.localSdp = r.answer;
     await this.apply(r.negotiated);
     return { sdp: r.text, negotiated: r.negotiated };
@@ -392,7 +452,9 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       prev.localPayloadType === n.localPayloadType &&
       prev.ptime === n.ptime &&
       prev.dtmfPayloadType === n.dtmfPayloadType &&
-      prev.localDtmfPayloadType === n.localDtmfPayloadType;
+      prev.localDtmfPayloadType === n.localDtmfPayloadType &&
+      // new SDES keys (every offer/answer makes fresh ones) need new SRTP contexts
+      sameSrtp(prev.srtp, n.srtp);
     if (same && this.session) {
       if (!hold && (prev!.remoteAddress !== n.remoteAddress || prev!.remotePort !== n.remotePort)) this.session.setRemote(remote);
       return;
@@ -422,6 +484,8 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       clock: this.clock,
       ...(this.options.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: this.options.rtcpIntervalMs } : {}),
       ...(this.options.onPacket ? { onPacket: this.options.onPacket } : {}),
+      // RFC 4568 §6.1: each a=crypto key is the one its SDP's author sends with
+      ...(n.srtp ? { srtp: { send: { suite: n.srtp.suite, key: n.srtp.localKey }, receive: { suite: n.srtp.suite, key: n.srtp.remoteKey } } } : {}),
     });
     if (this.closing) {
       await session.close();
@@ -674,6 +738,12 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   private checkOpen(): void {
     if (this.closing) throw new MediaLegError('MEDIA_CLOSED', 'the media leg is closed');
   }
+}
+
+/** True when the offer has an RTP/SAVP m= line (false for an unparsable one: that fails elsewhere). */
+function offeredSavp(offer: string | Uint8Array): boolean {
+  const text = typeof offer === 'string' ? offer : Buffer.from(offer).toString('latin1');
+  return /^m=audio +\d+(?:\/\d+)? +RTP\/SAVP /im.test(text);
 }
 
 function ignoreSocketError(): void {

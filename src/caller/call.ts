@@ -133,6 +133,7 @@ export class Call extends EventEmitter<CallEvents> {
   constructor(ctx: CallContext, options: CallOptions) {
     super();
     checkCallTarget(options?.target);
+    if (options.srtp !== undefined && typeof options.srtp !== 'boolean') throw new CallerError('CALLER_BAD_OPTION', 'srtp must be true or false');
     if (options.latch !== undefined && options.latch !== 'sdp' && options.latch !== 'first-source') {
       throw new CallerError('CALLER_BAD_OPTION', 'latch must be sdp or first-source');
     }
@@ -258,6 +259,8 @@ export class Call extends EventEmitter<CallEvents> {
         ...(this.#options.media === false ? { rtp: false } : {}),
         ...(this.#options.latch ? { latch: this.#options.latch } : {}),
         ...(this.#capture ? { onPacket: this.#capture.rtp } : {}),
+        // requireSrtp: a later offer from the agent (re-INVITE) must not downgrade to plain RTP either
+        ...(this.#options.srtp === true ? { srtp: true, requireSrtp: true } : {}),
         // Without evaluation and without a script that waits for the agent, nothing reads the far-end
         // VAD: skip it (CPU and ~8 KiB per call in load runs; the silence timeout's level gate stays).
         ...(this.#options.evaluate === false && !this.#options.script?.some((s) => 'waitForAgent' in s) ? { detectSpeech: false } : {}),
@@ -265,6 +268,9 @@ export class Call extends EventEmitter<CallEvents> {
       this.#leg = leg;
       this.#wireLeg(leg);
       if (this.#options.media === false) this.#warnings.push('MEDIA_OFF: signalling only (media: false): no RTP was sent or received');
+      if (this.#options.srtp === true && protocol !== 'tls') {
+        this.#warnings.push(`SRTP_WITHOUT_TLS: the SRTP keys travel in clear SDP over ${protocol.toUpperCase()}; anyone who sees the signalling can decrypt the media (use transport tls)`);
+      }
       const offer = leg.createOffer();
       const digest = this.#auth ? new DigestClient({ username: this.#auth.username, password: this.#auth.password }) : null;
       const { inviteOptions } = prepareInvite(withFromHost(ctx.options, advertised.address), { ...this.#options, run: { runId: this.ids.runId, scenarioId: this.ids.scenarioId, resultId: this.ids.resultId } }, offer, digest);
@@ -329,6 +335,9 @@ export class Call extends EventEmitter<CallEvents> {
         finalStatus = r.response.status;
         finalReason = r.response.reason;
         ({ outcome, endReason } = classifyFinalStatus(finalStatus, finalReason, this.#ringTimedOut));
+        if ((finalStatus === 488 || finalStatus === 606) && this.#options.srtp === true && this.#options.media !== false) {
+          this.#warnings.push(`SRTP_NOT_ACCEPTED: ${finalStatus} to our SRTP (RTP/SAVP) offer: the agent may not accept SRTP, or may want it only over TLS`);
+        }
         if (outcome === 'auth-failed' && !digest) endReason = `authentication required, no credentials (${finalStatus} ${finalReason})`;
         // 403 to an INVITE that carried our credentials: the server refused them (e.g. SIPp <verifyauth>)
         else if (finalStatus === 403 && (inv.request?.authorization?.length || inv.request?.proxyAuthorization?.length)) {
@@ -491,7 +500,7 @@ export class Call extends EventEmitter<CallEvents> {
       const info = errorInfo(e);
       this.#event('bye-sent', 'no usable SDP answer');
       await sipCall.bye().catch(() => undefined);
-      const mismatch = info.code === 'SDP_STREAM_REJECTED' || info.code === 'SDP_CODEC_NOT_OFFERED';
+      const mismatch = info.code === 'SDP_STREAM_REJECTED' || info.code === 'SDP_CODEC_NOT_OFFERED' || info.code === 'MEDIA_SRTP_REFUSED';
       return { outcome: mismatch ? 'rejected' : 'error', endReason: mismatch ? END_REASONS.codecMismatch : END_REASONS.error, endedBy: 'caller', error: info };
     }
     this.emit('answered', { t: answerT, codec: this.#negotiated?.codec ?? null });
@@ -727,7 +736,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.#timeline.sort((a, b) => a.t - b.t);
     const n = this.#negotiated;
     const codec: NegotiatedCodecInfo | null = n
-      ? { name: n.codec, payloadType: n.payloadType, clockRate: n.clockRate, channels: n.channels, ptimeMs: n.ptime, dtmfPayloadType: n.dtmfPayloadType ?? null }
+      ? { name: n.codec, payloadType: n.payloadType, clockRate: n.clockRate, channels: n.channels, ptimeMs: n.ptime, dtmfPayloadType: n.dtmfPayloadType ?? null, srtp: n.srtp?.suite ?? null }
       : null;
     const result = buildCallResult({
       outcome: f.outcome,

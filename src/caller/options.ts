@@ -97,6 +97,14 @@ export interface CallOptions {
   /** Write a stereo WAV (caller left, agent right) here. */
   record?: string;
   /**
+   * SDES-SRTP (RFC 4568 / RFC 3711): offer `RTP/SAVP` with fresh keys for AES_CM_128_HMAC_SHA1_80
+   * and _32. An answer that does not take SRTP fails the call (`rejected`, codec mismatch,
+   * `MEDIA_SRTP_REFUSED`) — never plain RTP instead; a later offer from the agent must keep SRTP.
+   * `result.codec.srtp` names the suite. The keys travel in the SDP, readable on the wire unless
+   * the transport is TLS: over UDP/TCP the result warns `SRTP_WITHOUT_TLS`. Default false.
+   */
+  srtp?: boolean;
+  /**
    * False: signalling only, for call-rate tests. The INVITE still offers SDP (the codecs on the
    * discard port 9 with `a=inactive`) and the answer is negotiated (`result.codec`), but no RTP
    * port is bound and no RTP/RTCP flows: `result.rtp` is null and `result.warnings` holds

@@ -49,6 +49,8 @@ export interface NegotiatedCodecInfo {
   channels: number;
   ptimeMs: number;
   dtmfPayloadType: number | null;
+  /** SRTP crypto suite protecting the media, null for plain RTP (absent in results saved before SRTP support). */
+  srtp?: 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32' | null;
 }
 
 /** RTP statistics for what we sent and what we received. */

@@ -66,7 +66,8 @@ const codec = objectOf<NegotiatedCodecInfo>({
   channels: { type: 'integer', minimum: 1 },
   ptimeMs: { type: 'number', exclusiveMinimum: 0 },
   dtmfPayloadType: nullable({ type: 'integer', minimum: 0, maximum: 127 }),
-});
+  srtp: { ...nullable({ enum: ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'] }), description: 'SRTP crypto suite, null for plain RTP.' },
+}, ['srtp']);
 
 const rtpSummary = objectOf<RtpSummary>({
   localPort: nullable(port),
