@@ -50,6 +50,8 @@ export interface CallCommandOptions {
   latch?: LatchMode;
   /** `--advertise ADDRESS`: our address in Via, Contact, From and SDP (public address behind NAT). */
   advertise?: string;
+  /** `--srtp`: offer SDES-SRTP (RTP/SAVP); a call whose answer refuses it fails. */
+  srtp?: boolean;
 }
 
 export interface LoadCommandOptions extends CallCommandOptions {
@@ -165,6 +167,7 @@ const CALL_OPTIONS = {
   bind: { type: 'string' },
   latch: { type: 'string' },
   advertise: { type: 'string' },
+  srtp: { type: 'boolean' },
 } as const;
 
 const LOAD_OPTIONS = {
@@ -249,6 +252,7 @@ function callOptions(values: Record<string, string | boolean | string[] | undefi
     bind: s('bind'),
     latch: parseLatch(s('latch')),
     advertise: s('advertise'),
+    ...(values.srtp === true ? { srtp: true } : {}),
   };
 }
 

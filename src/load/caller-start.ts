@@ -54,6 +54,8 @@ export interface LoadCallTemplate {
   dtmf?: string;
   /** RTP source latching of every call (the Caller's `latch`; default `sdp`). */
   latch?: 'sdp' | 'first-source';
+  /** Offer SDES-SRTP on every call (the Caller's `srtp`). */
+  srtp?: boolean;
   /** False: signalling only, no RTP (the Caller's `media: false`; each result says `MEDIA_OFF`). */
   media?: boolean;
   /**
@@ -112,6 +114,7 @@ export function loadCallOptions(template: LoadCallTemplate, index: number, signa
     ...(template.media === false ? { media: false } : {}),
     ...(template.evaluate === false ? { evaluate: false } : {}),
     ...(template.latch ? { latch: template.latch } : {}),
+    ...(template.srtp ? { srtp: true } : {}),
     ...(template.ringTimeoutMs !== undefined || template.silenceTimeoutMs !== undefined
       ? {
           timeouts: {
