@@ -119,6 +119,19 @@ describe('Caller ↔ TestAgent over SRTP', () => {
     });
   });
 
+  test('an agent re-INVITE keeps SRTP (fresh keys) and media keeps flowing', async () => {
+    await withAgent({ srtp: 'require', reinviteAfterMs: 300, hangupAfterMs: 1500 }, async (agent, caller) => {
+      const r = await caller.call({ target: agent.uri, srtp: true, timeouts: { callMs: 8000 } }).result;
+      expect(r.outcome).toBe('completed');
+      expect(r.endedBy).toBe('agent');
+      expect(agent.calls[0].reinvites.map((x) => x.status)).toEqual([200]);
+      expect(r.codec?.srtp).toBe('AES_CM_128_HMAC_SHA1_80');
+      expect(r.rtp!.received.packets).toBeGreaterThan(40);
+      // at most a packet or two under the old keys while both sides switch
+      expect(r.rtp!.received.dropped).toBeLessThanOrEqual(2);
+    });
+  });
+
   test('plain calls still say srtp: null', async () => {
     await withAgent({ srtp: true, play: null, hangupAfterMs: 300 }, async (agent, caller) => {
       const r = await caller.call({ target: agent.uri }).result;
