@@ -187,6 +187,15 @@ function sameSrtp(a: SdpSrtpNegotiated | undefined, b: SdpSrtpNegotiated | undef
   return a.suite === b.suite && a.localKey.equals(b.localKey) && a.remoteKey.equals(b.remoteKey);
 }
 
+/** The usable codecs of `options`, after checking the options a leg refuses. @throws MediaLegError `MEDIA_BAD_ARGUMENT` */
+function checkedCodecs(options: MediaLegOptions): Array<string | SdpCodecSpec> {
+  const codecs = usableCodecs(options.codecs ?? ['PCMU', 'PCMA']);
+  if (codecs.length === 0) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'none of the requested codecs is available');
+  if (Array.isArray(options.srtp) && options.srtp.some((s) => !isSdpSrtpSuite(String(s)))) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'unsupported SRTP suite');
+  if (options.requireSrtp && !srtpWanted(options.srtp)) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'requireSrtp needs srtp');
+  return codecs;
+}
+
 function usableCodecs(list: ReadonlyArray<string | SdpCodecSpec>): Array<string | SdpCodecSpec> {
   return list.filter((c) => {
     const name = typeof c === 'string' ? c : c.name;
@@ -256,10 +265,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
     this.localPort = ports.port;
     this.side = options.side ?? 'caller';
     this.originMs = options.origin ?? this.clock.now();
-    this.codecPrefs = usableCodecs(options.codecs ?? ['PCMU', 'PCMA']);
-    if (this.codecPrefs.length === 0) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'none of the requested codecs is available');
-    if (Array.isArray(options.srtp) && options.srtp.some((s) => !isSdpSrtpSuite(String(s)))) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'unsupported SRTP suite');
-    if (options.requireSrtp && !srtpWanted(options.srtp)) throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'requireSrtp needs srtp');
+    this.codecPrefs = checkedCodecs(options);
   }
 
   /**
@@ -267,9 +273,8 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
    * @throws {@link MediaLegError} `MEDIA_BAD_ARGUMENT` when no requested codec is usable; port pool errors.
    */
   static async create(options: MediaLegOptions = {}): Promise<MediaLeg> {
-    if (usableCodecs(options.codecs ?? ['PCMU', 'PCMA']).length === 0) {
-      throw new MediaLegError('MEDIA_BAD_ARGUMENT', 'none of the requested codecs is available');
-    }
+    // every option check before a port is bound: a refused option must not leave sockets open
+    checkedCodecs(options);
     const pool = options.portPool ?? sharedRtpPortPool();
     const ports = options.rtp === false ? noPorts(options.address ?? '127.0.0.1') : await pool.allocate({ address: options.address ?? '127.0.0.1', rtcp: true });
     return new MediaLeg(options, ports);

@@ -110,7 +110,11 @@ describe('MediaLeg SRTP (SDES)', () => {
     } finally {
       await Promise.all([savp.close(), plainLeg.close(), plainAnswerer.close(), strict.close()]);
     }
+    // refused before any port is bound: nothing left open
+    const held = pool.allocated;
     await expect(MediaLeg.create({ portPool: pool, requireSrtp: true })).rejects.toMatchObject({ code: 'MEDIA_BAD_ARGUMENT' });
+    await expect(MediaLeg.create({ portPool: pool, srtp: ['AES_256_CM' as never] })).rejects.toMatchObject({ code: 'MEDIA_BAD_ARGUMENT' });
+    expect(pool.allocated).toBe(held);
   });
 
   test('an answer without crypto (RTP/AVP) or with the stream rejected never falls back to plain RTP', async () => {
