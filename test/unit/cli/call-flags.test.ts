@@ -1,4 +1,4 @@
-/** `--latch` (and friends) from the command line to the Caller's options, for `call` and `load`. */
+/** `--latch`, `--srtp` (and friends) from the command line to the Caller's options, for `call` and `load`. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,5 +118,29 @@ describe('--advertise', () => {
     expect(caller[0].bind).toEqual({ address: '0.0.0.0', port: 0 });
     const bad = loadThrough(['--advertise', 'x\r\ny']);
     await expect(bad).rejects.toThrow(expect.objectContaining({ code: 'CLI_INPUT' }));
+  });
+});
+
+describe('--srtp', () => {
+  test('call --srtp reaches CallOptions.srtp; without it the options carry none', () => {
+    const o = callOpts(['--srtp', '--transport', 'tls']);
+    expect(o.srtp).toBe(true);
+    expect(prepareCall(o, { cwd: '/' }).options.srtp).toBe(true);
+    expect('srtp' in callOpts([])).toBe(false);
+    expect('srtp' in prepareCall(callOpts([]), { cwd: '/' }).options).toBe(false);
+  });
+
+  test('--srtp takes no value', () => {
+    expect(() => callOpts(['--srtp=yes'])).toThrow();
+  });
+
+  test('load --srtp reaches every call', async () => {
+    expect(loadOpts(['--srtp']).srtp).toBe(true);
+    expect(loadCallOptions({ ...template, srtp: true }, 1).srtp).toBe(true);
+    expect('srtp' in loadCallOptions(template, 0)).toBe(false);
+    const { calls } = await loadThrough(['--srtp']);
+    expect(calls.map((c) => c.srtp)).toEqual([true, true]);
+    const plain = await loadThrough([]);
+    expect(plain.calls.every((c) => !('srtp' in c))).toBe(true);
   });
 });
