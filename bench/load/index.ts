@@ -88,6 +88,20 @@ interface MediaRow {
   load: string;
 }
 
+/** A media table row from a run's summary plus what the bench measured beside it. */
+function mediaRow(who: string, concurrent: number, s: LoadSummary, measured: Pick<MediaRow, 'cpu' | 'peerCpu' | 'memPerCallKiB' | 'load'>): MediaRow {
+  return {
+    who,
+    concurrent,
+    ok: s.calls.ok,
+    failed: s.calls.failed,
+    lossPercent: s.rtp.lossPercent?.mean ?? NaN,
+    pacingP99Ms: s.pacing?.p99Ms ?? NaN,
+    pacingSkipped: s.pacing?.skipped ?? NaN,
+    ...measured,
+  };
+}
+
 async function sipprobeRateStep(rate: number, workers: number): Promise<RateRow> {
   const calls = Math.round(rate * RATE_SECONDS);
   const uas = await startSippUas({ scenario: 'basic', media: 'none', maxSeconds: RATE_SECONDS + 90 });
@@ -193,19 +207,7 @@ async function sipprobeMediaStep(concurrent: number, target: { uri: string; peer
     // must not land in the pacing and loss numbers above.
     const mem = await memoryPerActiveCall({ uri: target.uri, wav, calls: concurrent, evaluate: EVALUATE });
     console.log(`  memory per active call (${mem.active} calls streaming, after a warm-up): ${f1(mem.total / 1024)} KiB = heap ${f1(mem.heapUsed / 1024)} + external ${f1(mem.external / 1024)} KiB (target ≤ 64 KiB without evaluation)`);
-    return {
-      who: label,
-      concurrent,
-      ok: s.calls.ok,
-      failed: s.calls.failed,
-      lossPercent: s.rtp.lossPercent?.mean ?? NaN,
-      pacingP99Ms: s.pacing?.p99Ms ?? NaN,
-      pacingSkipped: s.pacing?.skipped ?? NaN,
-      cpu: cpuPercent,
-      peerCpu: peerWatch?.stop(wallMs) ?? NaN,
-      memPerCallKiB: mem.total / 1024,
-      load,
-    };
+    return mediaRow(label, concurrent, s, { cpu: cpuPercent, peerCpu: peerWatch?.stop(wallMs) ?? NaN, memPerCallKiB: mem.total / 1024, load });
   } finally {
     await client.close();
   }
@@ -248,19 +250,7 @@ async function shardedVsSippEcho(concurrent: number, wav: string, workers: numbe
       resultsPath: join(uas.logDir, 'sipprobe-calls.jsonl'),
     });
     const { cpuPercent, wallMs } = cpu();
-    return {
-      who: `sipprobe×${workers}→SIPp echo`,
-      concurrent,
-      ok: s.calls.ok,
-      failed: s.calls.failed,
-      lossPercent: s.rtp.lossPercent?.mean ?? NaN,
-      pacingP99Ms: s.pacing?.p99Ms ?? NaN,
-      pacingSkipped: s.pacing?.skipped ?? NaN,
-      cpu: cpuPercent,
-      peerCpu: peerWatch?.stop(wallMs) ?? NaN,
-      memPerCallKiB: NaN,
-      load,
-    };
+    return mediaRow(`sipprobe×${workers}→SIPp echo`, concurrent, s, { cpu: cpuPercent, peerCpu: peerWatch?.stop(wallMs) ?? NaN, memPerCallKiB: NaN, load });
   } finally {
     await uas.stop();
   }

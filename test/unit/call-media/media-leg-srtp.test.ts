@@ -19,6 +19,18 @@ function tone(rate: number, ms: number, hz: number, amp = 8000): Int16Array {
 }
 
 /** The key of the crypto line with `tag` in an SDP text. */
+/** Frames `a` receives louder than the noise floor while `b` plays a 300 ms tone. */
+async function loudFramesHeard(a: MediaLeg, b: MediaLeg): Promise<number> {
+  let loud = 0;
+  a.on('audio', (e) => {
+    if (e.pcm.some((v) => Math.abs(v) > 3000)) loud++;
+  });
+  await wait(60);
+  await b.playPcm(tone(8000, 300, 440), 8000);
+  await wait(150);
+  return loud;
+}
+
 function keyOf(sdp: string, tag: number): Buffer {
   const c = getSdpSrtpCryptos(parseSdp(sdp).media[0]).find((x) => x.tag === tag);
   if (!c) throw new Error(`no crypto tag ${tag}`);
@@ -51,14 +63,7 @@ describe('MediaLeg SRTP (SDES)', () => {
       const answerKey = keyOf(answer, tag);
       expect(offerKey.equals(answerKey)).toBe(false);
 
-      let loud = 0;
-      a.on('audio', (e) => {
-        if (e.pcm.some((v) => Math.abs(v) > 3000)) loud++;
-      });
-      await wait(60);
-      await b.playPcm(tone(8000, 300, 440), 8000);
-      await wait(150);
-      expect(loud).toBeGreaterThan(5);
+      expect(await loudFramesHeard(a, b)).toBeGreaterThan(5);
       expect(a.stats()!.dropped.total).toBe(0);
       expect(b.stats()!.dropped.total).toBe(0);
 
@@ -146,14 +151,7 @@ describe('MediaLeg SRTP (SDES)', () => {
       expect(keyOf(second, 1).equals(keyOf(first, 1))).toBe(false);
       const re = await a.answerOffer(second);
       await b.applyAnswer(re.sdp);
-      let loud = 0;
-      a.on('audio', (e) => {
-        if (e.pcm.some((v) => Math.abs(v) > 3000)) loud++;
-      });
-      await wait(60);
-      await b.playPcm(tone(8000, 300, 440), 8000);
-      await wait(150);
-      expect(loud).toBeGreaterThan(5);
+      expect(await loudFramesHeard(a, b)).toBeGreaterThan(5);
       // a packet or two under the old keys may still be in flight while both sides switch
       expect(a.stats()!.dropped.total).toBeLessThanOrEqual(2);
       expect(a.stats()!.received.packets).toBeGreaterThan(10);
