@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { makeLogDir, runTool, stopAllPeers, startSippUas } from '../../test/interop/harness';
 import type { LoadSummary } from '../../src/load';
 import { memoryPerActiveCall } from './memory-run';
-import { CpuWatch, descendantNamed, selfCpu } from './proc';
+import { busiestThreadCpu, CpuWatch, descendantNamed, selfCpu } from './proc';
 import { sippAborted, sippCallRate, sippConcurrentRtp, type SippRun } from './sipp-anchor';
 import { clientRun, openSipprobe, shardedMediaRun, shardedSignallingRun, startAgentChild, SteadyWindow } from './sipprobe';
 
@@ -83,13 +83,15 @@ interface MediaRow {
   /** Frames the pacers skipped after event-loop stalls. */
   pacingSkipped: number;
   cpu: number;
+  /** CPU % of one core of the busiest thread (the event loop) while every call streams; NaN: not measured. */
+  loopCpu: number;
   peerCpu: number;
   memPerCallKiB: number;
   load: string;
 }
 
 /** A media table row from a run's summary plus what the bench measured beside it. */
-function mediaRow(who: string, concurrent: number, s: LoadSummary, measured: Pick<MediaRow, 'cpu' | 'peerCpu' | 'memPerCallKiB' | 'load'>): MediaRow {
+function mediaRow(who: string, concurrent: number, s: LoadSummary, measured: Pick<MediaRow, 'cpu' | 'loopCpu' | 'peerCpu' | 'memPerCallKiB' | 'load'>): MediaRow {
   return {
     who,
     concurrent,
@@ -181,33 +183,61 @@ function countLines(path: string, needle: string): number {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.includes(needle)).length;
 }
 
+/** Calls per second while a media step starts its calls (SIPp's anchor run uses the same: C/2). */
+const mediaRate = (concurrent: number): number => Math.max(1, Math.floor(concurrent / 2));
+
+/**
+ * CPU while every call of a media step streams: from 1 s after the last call started to 1 s
+ * before the first ends. `cpuPercent` is the whole process; `loopCpu` its busiest thread, i.e.
+ * the event loop (one loop, or the busiest worker's) that sends, reads and paces the RTP.
+ */
+class MediaSteadyCpu {
+  private process: (() => { cpuPercent: number }) | null = null;
+  private thread: (() => number) | null = null;
+  private result = { cpuPercent: NaN, loopCpu: NaN };
+  private readonly timers: NodeJS.Timeout[];
+
+  constructor(concurrent: number) {
+    const rampS = concurrent / mediaRate(concurrent);
+    this.timers = [
+      setTimeout(() => {
+        this.process = selfCpu();
+        this.thread = busiestThreadCpu();
+      }, (rampS + 1) * 1000),
+      setTimeout(() => {
+        if (this.process && this.thread) this.result = { cpuPercent: this.process().cpuPercent, loopCpu: this.thread() };
+      }, Math.max(rampS + 2, MEDIA_SECONDS - 1) * 1000),
+    ];
+  }
+
+  /** The steady window's CPU (NaN when the run ended before the window closed). */
+  stop(): { cpuPercent: number; loopCpu: number } {
+    for (const t of this.timers) clearTimeout(t);
+    return this.result;
+  }
+}
+
 async function sipprobeMediaStep(concurrent: number, target: { uri: string; peerPid: number | null }, label: string, wav: string): Promise<MediaRow> {
   const client = await openSipprobe({ target: target.uri, holdMs: MEDIA_SECONDS * 1000, media: 'tone', wav, evaluate: EVALUATE });
   const load = load1();
   try {
     const peerWatch = target.peerPid ? new CpuWatch(target.peerPid) : null;
     const cpu = selfCpu();
-    const rate = Math.max(1, Math.floor(concurrent / 2));
-    const rampS = concurrent / rate;
-    // CPU while every call streams: from 1 s after the last call started to 1 s before the first ends.
-    let steady: (() => { cpuPercent: number }) | null = null;
-    let steadyCpu = NaN;
-    const from = setTimeout(() => (steady = selfCpu()), (rampS + 1) * 1000);
-    const to = setTimeout(() => (steadyCpu = steady ? steady().cpuPercent : NaN), Math.max(rampS + 2, MEDIA_SECONDS - 1) * 1000);
+    const rate = mediaRate(concurrent);
+    const steady = new MediaSteadyCpu(concurrent);
     const s: LoadSummary = await clientRun(client, {
       target: target.uri,
       plan: { calls: concurrent, concurrency: concurrent, ratePerSec: rate },
       resultsPath: join(makeLogDir('bench-load-media'), 'sipprobe-calls.jsonl'),
     });
-    clearTimeout(from);
-    clearTimeout(to);
     const { cpuPercent: wholeCpu, wallMs } = cpu();
+    const { cpuPercent: steadyCpu, loopCpu } = steady.stop();
     const cpuPercent = Number.isFinite(steadyCpu) ? steadyCpu : wholeCpu;
     // Memory in a separate short run: a forced full GC stalls the event loop, and that stall
     // must not land in the pacing and loss numbers above.
     const mem = await memoryPerActiveCall({ uri: target.uri, wav, calls: concurrent, evaluate: EVALUATE });
     console.log(`  memory per active call (${mem.active} calls streaming, after a warm-up): ${f1(mem.total / 1024)} KiB = heap ${f1(mem.heapUsed / 1024)} + external ${f1(mem.external / 1024)} KiB (target ≤ 64 KiB without evaluation)`);
-    return mediaRow(label, concurrent, s, { cpu: cpuPercent, peerCpu: peerWatch?.stop(wallMs) ?? NaN, memPerCallKiB: mem.total / 1024, load });
+    return mediaRow(label, concurrent, s, { cpu: cpuPercent, loopCpu, peerCpu: peerWatch?.stop(wallMs) ?? NaN, memPerCallKiB: mem.total / 1024, load });
   } finally {
     await client.close();
   }
@@ -239,7 +269,8 @@ async function shardedVsSippEcho(concurrent: number, wav: string, workers: numbe
     const peerPid = descendantNamed(uas.process.pid, 'sipp');
     const peerWatch = peerPid ? new CpuWatch(peerPid) : null;
     const cpu = selfCpu();
-    const rate = Math.max(1, Math.floor(concurrent / 2));
+    const rate = mediaRate(concurrent);
+    const steady = new MediaSteadyCpu(concurrent);
     const s = await shardedMediaRun({
       target: `sip:agent@127.0.0.1:${uas.port}`,
       plan: { calls: concurrent, concurrency: concurrent, ratePerSec: rate },
@@ -249,8 +280,10 @@ async function shardedVsSippEcho(concurrent: number, wav: string, workers: numbe
       evaluate: EVALUATE,
       resultsPath: join(uas.logDir, 'sipprobe-calls.jsonl'),
     });
-    const { cpuPercent, wallMs } = cpu();
-    return mediaRow(`sipprobe×${workers}→SIPp echo`, concurrent, s, { cpu: cpuPercent, peerCpu: peerWatch?.stop(wallMs) ?? NaN, memPerCallKiB: NaN, load });
+    const { cpuPercent: wholeCpu, wallMs } = cpu();
+    const { cpuPercent: steadyCpu, loopCpu } = steady.stop();
+    const cpuPercent = Number.isFinite(steadyCpu) ? steadyCpu : wholeCpu;
+    return mediaRow(`sipprobe×${workers}→SIPp echo`, concurrent, s, { cpu: cpuPercent, loopCpu, peerCpu: peerWatch?.stop(wallMs) ?? NaN, memPerCallKiB: NaN, load });
   } finally {
     await uas.stop();
   }
@@ -268,6 +301,7 @@ async function sippMediaStep(concurrent: number, wav: string): Promise<MediaRow>
     pacingP99Ms: NaN,
     pacingSkipped: NaN,
     cpu: r.uacCpu,
+    loopCpu: NaN,
     peerCpu: r.uasCpu,
     memPerCallKiB: NaN,
     load,
@@ -275,10 +309,10 @@ async function sippMediaStep(concurrent: number, wav: string): Promise<MediaRow>
 }
 
 function printMediaRows(rows: MediaRow[]): void {
-  console.log(`${'run'.padEnd(26)}${'calls'.padStart(7)}${'ok'.padStart(6)}${'failed'.padStart(8)}${'loss %'.padStart(9)}${'pacing p99'.padStart(12)}${'skipped'.padStart(9)}${'CPU %'.padStart(8)}${'peer CPU %'.padStart(12)}${'mem/call'.padStart(12)}${'load1'.padStart(7)}`);
+  console.log(`${'run'.padEnd(26)}${'calls'.padStart(7)}${'ok'.padStart(6)}${'failed'.padStart(8)}${'loss %'.padStart(9)}${'pacing p99'.padStart(12)}${'skipped'.padStart(9)}${'CPU %'.padStart(8)}${'loop CPU %'.padStart(12)}${'peer CPU %'.padStart(12)}${'mem/call'.padStart(12)}${'load1'.padStart(7)}`);
   for (const r of rows) {
     console.log(
-      `${r.who.padEnd(26)}${String(r.concurrent).padStart(7)}${String(r.ok).padStart(6)}${String(r.failed).padStart(8)}${f2(r.lossPercent).padStart(9)}${(f2(r.pacingP99Ms) + ' ms').padStart(12)}${(Number.isFinite(r.pacingSkipped) ? String(r.pacingSkipped) : '-').padStart(9)}${f1(r.cpu).padStart(8)}${f1(r.peerCpu).padStart(12)}${(f1(r.memPerCallKiB) + ' KiB').padStart(12)}${r.load.padStart(7)}`,
+      `${r.who.padEnd(26)}${String(r.concurrent).padStart(7)}${String(r.ok).padStart(6)}${String(r.failed).padStart(8)}${f2(r.lossPercent).padStart(9)}${(f2(r.pacingP99Ms) + ' ms').padStart(12)}${(Number.isFinite(r.pacingSkipped) ? String(r.pacingSkipped) : '-').padStart(9)}${f1(r.cpu).padStart(8)}${f1(r.loopCpu).padStart(12)}${f1(r.peerCpu).padStart(12)}${(f1(r.memPerCallKiB) + ' KiB').padStart(12)}${r.load.padStart(7)}`,
     );
   }
 }
@@ -317,7 +351,7 @@ async function main(): Promise<void> {
     for (const c of MEDIA_CONC) {
       const ours = await sipprobeVsSippEcho(c, wav);
       rows.push(ours);
-      console.log(`  sipprobe→SIPp echo C=${c}: loss ${f2(ours.lossPercent)} %, pacing p99 ${f2(ours.pacingP99Ms)} ms, CPU ${f1(ours.cpu)} %, ${f1(ours.memPerCallKiB)} KiB/call`);
+      console.log(`  sipprobe→SIPp echo C=${c}: loss ${f2(ours.lossPercent)} %, pacing p99 ${f2(ours.pacingP99Ms)} ms, CPU ${f1(ours.cpu)} % (event loop ${f1(ours.loopCpu)} %), ${f1(ours.memPerCallKiB)} KiB/call`);
       let clean = ours.failed === 0 && ours.lossPercent < 1 && ours.pacingP99Ms <= 2;
       if (ours.failed === 0 && ours.lossPercent < 1) oursLossBest = Math.max(oursLossBest, c);
       if (ours.lossPercent >= 1) {
@@ -329,7 +363,7 @@ async function main(): Promise<void> {
       if (!clean && MEDIA_WORKERS > 1) {
         const sharded = await shardedVsSippEcho(c, wav, MEDIA_WORKERS);
         rows.push(sharded);
-        console.log(`  ${sharded.who} C=${c}: loss ${f2(sharded.lossPercent)} %, pacing p99 ${f2(sharded.pacingP99Ms)} ms, CPU ${f1(sharded.cpu)} % (whole run, every thread)`);
+        console.log(`  ${sharded.who} C=${c}: loss ${f2(sharded.lossPercent)} %, pacing p99 ${f2(sharded.pacingP99Ms)} ms, CPU ${f1(sharded.cpu)} % (every thread; busiest worker loop ${f1(sharded.loopCpu)} %)`);
         if (sharded.failed === 0 && sharded.lossPercent < 1) oursLossBest = Math.max(oursLossBest, c);
         clean = sharded.failed === 0 && sharded.lossPercent < 1 && sharded.pacingP99Ms <= 2;
       }

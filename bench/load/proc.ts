@@ -3,7 +3,7 @@
  * /proc/PID/stat, in % of one core), our own CPU, and the system-wide UDP counters
  * (/proc/net/snmp) that bench-sipp.sh uses for SIPp's RTP loss.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { childPids } from '../../test/interop/harness';
 
@@ -83,6 +83,45 @@ export function selfCpu(): () => { cpuPercent: number; wallMs: number } {
     const d = process.cpuUsage(c0);
     const wallMs = performance.now() - t0;
     return { cpuPercent: (100 * (d.user + d.system)) / 1000 / wallMs, wallMs };
+  };
+}
+
+/** On-CPU nanoseconds of each of our threads (/proc/self/task/TID/schedstat, first field); empty off Linux. */
+function threadCpuNs(): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      out.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')[0]));
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU % of one core of our busiest thread between the call and the returned function's call.
+ * An event loop (the main thread, or each load worker's) runs its JS, its sends and its socket
+ * reads on one thread: this says how close that loop is to saturation, which the process total
+ * (GC and libuv helper threads included) does not. NaN where /proc is not available.
+ */
+export function busiestThreadCpu(): () => number {
+  const a = threadCpuNs();
+  const t0 = performance.now();
+  return () => {
+    const wallMs = performance.now() - t0;
+    let max = NaN;
+    for (const [tid, ns] of threadCpuNs()) {
+      const d = ns - (a.get(tid) ?? 0);
+      if (Number.isNaN(max) || d > max) max = d;
+    }
+    return (100 * max) / 1e6 / wallMs;
   };
 }
 
