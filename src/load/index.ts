@@ -22,6 +22,7 @@ export { formatLoadSummary } from './table';
 export { startFailureResult } from './failure-result';
 export { loadPacingOf, mergeLoadPacing } from './pacing';
 export type { LoadPacingData, LoadPacingSummary } from './pacing';
+export type { LoadLoopDelayData, LoadLoopDelaySummary } from './loop-delay';
 export { runLoad } from './run';
 export type { RunLoadOptions } from './run';
 export { runLoadWith } from './run';

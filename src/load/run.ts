@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../clock';
 import { LoadAggregate } from './aggregate';
 import { startFailureResult } from './failure-result';
 import { JsonLinesWriter, resultLine } from './jsonl';
+import { LoopDelayMonitor, worstLoopDelay, type LoadLoopDelayData } from './loop-delay';
 import { mergeLoadPacing, type LoadPacingData } from './pacing';
 import type { LoadPlan } from './plan';
 import { ProgressDisplay, RateWindow, type LoadProgress } from './progress';
@@ -79,20 +80,31 @@ export function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
         onStartError: (_i, err) => startFailureResult(options.target, options.transport ?? 'udp', err),
         onFinish: (i, result) => sink.onFinish(i, resultLine(result), sampleOfResult(result), result),
       }),
-    pacing ? () => [pacing()] : undefined,
+    () => ({ pacing: pacing ? [pacing()] : [] }),
   );
 }
 
 /**
+ * What the threads that ran the calls measured, read once the engine's run is over: each
+ * starter's pacing, and each worker loop's delay (absent: the calls ran on this thread, which
+ * {@link runLoadWith} then measures itself).
+ */
+export interface LoadThreadReadings {
+  pacing: ReadonlyArray<LoadPacingData | null | undefined>;
+  loops?: ReadonlyArray<LoadLoopDelayData | null | undefined>;
+}
+
+/**
  * The engine-independent part of a load run (aggregate, results file, progress, interrupt).
- * `readPacing`, called once the engine's run is over, gives the pacing of every starter
- * (merged into {@link LoadSummary.pacing}).
+ * `readThreads`, called once the engine's run is over, gives the pacing of every starter
+ * (merged into {@link LoadSummary.pacing}) and the delay of the loops that ran the calls
+ * ({@link LoadSummary.eventLoop}).
  */
 export async function runLoadWith(
   options: LoadRunCommon,
   workers: number,
   makeEngine: (sink: LoadEngineSink, clock: Clock) => LoadEngine,
-  readPacing?: () => ReadonlyArray<LoadPacingData | null | undefined>,
+  readThreads: () => LoadThreadReadings,
 ): Promise<LoadSummary> {
   const clock = options.clock ?? systemClock;
   const aggregate = new LoadAggregate(options.expect ?? 'completed');
@@ -142,6 +154,8 @@ export async function runLoadWith(
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
+  // Only on real time: the monitor samples the real loop, whatever a test's clock says.
+  const ownLoop = clock === systemClock ? new LoopDelayMonitor() : null;
   display?.start();
   try {
     // Aborted before the start: stop first, so run() starts nothing.
@@ -150,11 +164,14 @@ export async function runLoadWith(
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     display?.stop();
+    ownLoop?.stop();
   }
   if (writer) await writer.close();
   const wallMs = clock.now() - t0;
   // After the results file is closed: bad pacing data from a custom starter loses no result.
-  const pacing = readPacing ? mergeLoadPacing(readPacing()) : null;
+  const threads = readThreads();
+  const pacing = mergeLoadPacing(threads.pacing);
+  const eventLoop = worstLoopDelay(threads.loops ?? [ownLoop?.stop()]);
   return buildLoadSummary(aggregate, {
     target: options.target,
     plan: options.plan,
@@ -168,5 +185,6 @@ export async function runLoadWith(
     resultsFile: writer?.path ?? null,
     resultsWritten: writer?.lines ?? 0,
     pacing,
+    eventLoop,
   });
 }

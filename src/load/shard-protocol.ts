@@ -1,3 +1,4 @@
+import type { LoadLoopDelayData } from './loop-delay';
 import type { LoadPacingData } from './pacing';
 import type { CallSample } from './sample';
 import type { LoadPlan } from './plan';
@@ -20,13 +21,14 @@ export interface LoadWorkerData<T> {
 
 /**
  * Worker → main. A result travels as its finished JSON line plus the aggregate's sample; `done`
- * carries the worker's pacing (its starter's, null when it reports none), merged in the main thread.
+ * carries the worker's pacing (its starter's, null when it reports none), merged in the main thread,
+ * and its event loop's delay over the run.
  */
 export type LoadWorkerMessage =
   | { type: 'ready' }
   | { type: 'start'; index: number }
   | { type: 'result'; index: number; line: string; sample: CallSample }
-  | { type: 'done'; pacing: LoadPacingData | null }
+  | { type: 'done'; pacing: LoadPacingData | null; loopDelay: LoadLoopDelayData | null }
   | { type: 'fatal'; message: string };
 
 /**

@@ -5,6 +5,7 @@ import type { LoadCallTemplate } from './caller-start';
 import { DEFAULT_LOAD_RTP_PORTS, splitRtpPortRange, type LoadRtpPortRange } from './port-slices';
 import { validateLoadPlan, type LoadPlan } from './plan';
 import { runLoadWith, type LoadEngine, type LoadEngineSink, type LoadRunCommon } from './run';
+import type { LoadLoopDelayData } from './loop-delay';
 import type { LoadPacingData } from './pacing';
 import type { LoadMainMessage, LoadWorkerData, LoadWorkerMessage } from './shard-protocol';
 import type { LoadSummary } from './summary';
@@ -53,6 +54,8 @@ class ShardedEngine<T> implements LoadEngine {
   private peak = 0;
   /** Each worker's pacing, from its `done` message. */
   readonly pacing: Array<LoadPacingData | null> = [];
+  /** Each worker's event-loop delay, from its `done` message. */
+  readonly loopDelay: Array<LoadLoopDelayData | null> = [];
 
   constructor(
     private readonly options: ShardedLoadOptions<T>,
@@ -135,6 +138,7 @@ class ShardedEngine<T> implements LoadEngine {
           case 'done':
             done = true;
             this.pacing[w] = m.pacing;
+            this.loopDelay[w] = m.loopDelay;
             break;
           case 'fatal':
             fatal = m.message;
@@ -191,6 +195,6 @@ export function runShardedLoad<T>(options: ShardedLoadOptions<T>): Promise<LoadS
     options,
     parts.length,
     (sink) => (engine = new ShardedEngine(options, parts, slices, sink)),
-    () => engine?.pacing ?? [],
+    () => ({ pacing: engine?.pacing ?? [], loops: engine?.loopDelay ?? [] }),
   );
 }

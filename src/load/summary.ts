@@ -1,5 +1,6 @@
 import type { CallOutcome } from '../caller/result';
 import type { LoadAggregate, LoadDistribution } from './aggregate';
+import type { LoadLoopDelaySummary } from './loop-delay';
 import type { LoadPacingSummary } from './pacing';
 import type { LoadPlan } from './plan';
 
@@ -47,6 +48,13 @@ export interface LoadSummary {
    * `media: false`, or starters that report no pacing).
    */
   pacing: LoadPacingSummary | null;
+  /**
+   * How late the event loops that ran the calls ran their timers (the worst loop's percentiles
+   * and the longest delay of any): tens of milliseconds and up mean the tester answered SIP and
+   * RTP late, so setup times and loss say more about the tester than the agent. Null when not
+   * measured (a test clock, or a run too short for one sample).
+   */
+  eventLoop: LoadLoopDelaySummary | null;
   /** The JSON-lines file holding every call's full result, one per line. */
   resultsFile: string | null;
   resultsWritten: number;
@@ -67,6 +75,8 @@ export interface LoadRunFacts {
   resultsWritten: number;
   /** The run's merged pacing (see {@link LoadSummary.pacing}); null/absent when none. */
   pacing?: LoadPacingSummary | null;
+  /** See {@link LoadSummary.eventLoop}; null/absent when not measured. */
+  eventLoop?: LoadLoopDelaySummary | null;
 }
 
 const r3 = (n: number): number => Math.round(n * 1000) / 1000;
@@ -117,6 +127,7 @@ export function buildLoadSummary(agg: LoadAggregate, facts: LoadRunFacts): LoadS
       mos: rounded(agg.distribution('mos')),
     },
     pacing: facts.pacing ?? null,
+    eventLoop: facts.eventLoop ?? null,
     resultsFile: facts.resultsFile,
     resultsWritten: facts.resultsWritten,
   };

@@ -21,7 +21,7 @@ function distRow(name: string, d: LoadDistribution | null, unit: string): string
 // Strings that come from the network (status keys, error codes) are shown, so strip controls.
 const safe = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
-/** The human end-of-run table: calls, outcomes by count, statuses, percentiles, the tester's RTP pacing. */
+/** The human end-of-run table: calls, outcomes by count, statuses, percentiles, the tester's RTP pacing and event-loop delay. */
 export function formatLoadSummary(s: LoadSummary): string {
   const out: string[] = [];
   const wall = (s.wallMs / 1000).toFixed(1);
@@ -55,6 +55,13 @@ export function formatLoadSummary(s: LoadSummary): string {
     out.push(
       `  RTP pacing  ${p.frames} frames sent, ${p.skipped} skipped, ${p.late} late (> 2 ms); ` +
         `deviation p50 ${fmt(p.p50Ms, 'ms')}, p99 ${fmt(p.p99Ms, 'ms')}, max ${fmt(p.maxMs, 'ms')} (the tester's own send timing)`,
+    );
+  }
+  if (s.eventLoop) {
+    const e = s.eventLoop;
+    out.push(
+      `  event loop  delay p50 ${fmt(e.p50Ms, 'ms')}, p99 ${fmt(e.p99Ms, 'ms')}, max ${fmt(e.maxMs, 'ms')}` +
+        `${e.loops > 1 ? ` (worst of ${e.loops} worker loops)` : ''} (the tester's own: high values mean sipprobe answered late)`,
     );
   }
   if (s.resultsFile) out.push(`  results     ${s.resultsWritten} lines in ${safe(s.resultsFile)}`);

@@ -1,12 +1,14 @@
 /**
  * Entry point of one load worker thread: opens its own starter (one Caller: its own SIP socket,
  * RTP ports and pacer), runs its share of the plan, and sends every finished call to the main
- * thread as its JSON line plus aggregate sample, and at the end its pacer's statistics. Not imported by anything; started by
+ * thread as its JSON line plus aggregate sample, and at the end its pacer's statistics and its
+ * event loop's delay. Not imported by anything; started by
  * {@link runShardedLoad}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { startFailureResult } from './failure-result';
 import { resultLine } from './jsonl';
+import { LoopDelayMonitor } from './loop-delay';
 import { sampleOfResult } from './sample';
 import { LoadScheduler } from './scheduler';
 import type { LoadMainMessage, LoadWorkerData, LoadWorkerMessage } from './shard-protocol';
@@ -38,13 +40,15 @@ async function main(): Promise<void> {
   });
   post({ type: 'ready' });
   await started;
+  const loop = new LoopDelayMonitor();
   try {
     await scheduler.run();
   } finally {
     await starter.close();
+    loop.stop();
   }
   // Read after close: hung-up calls have sent their last frame.
-  post({ type: 'done', pacing: starter.pacing?.() ?? null });
+  post({ type: 'done', pacing: starter.pacing?.() ?? null, loopDelay: loop.stop() });
   port.close();
 }
 

@@ -46,6 +46,9 @@ describe('load summary pacing (real Callers, TestAgent echo, loopback UDP)', () 
     expect(p.p50Ms).toBeGreaterThanOrEqual(0);
     expect(p.p99Ms).toBeGreaterThanOrEqual(p.p50Ms);
     expect(p.maxMs).toBeGreaterThanOrEqual(p.p99Ms);
+    const e = summary.eventLoop!;
+    expect(e.p50Ms).toBeLessThanOrEqual(e.p99Ms);
+    expect(e.p99Ms).toBeLessThanOrEqual(e.maxMs);
   }
 
   it('two workers: the summary counts every frame both workers’ pacers sent', async () => {
@@ -60,6 +63,7 @@ describe('load summary pacing (real Callers, TestAgent echo, loopback UDP)', () 
     });
     expect(summary.workers).toBe(2);
     check(summary, results);
+    expect(summary.eventLoop?.loops).toBe(2);
   }, 30_000);
 
   it('one event loop: the starter’s own pacer, read at the end', async () => {
@@ -68,6 +72,7 @@ describe('load summary pacing (real Callers, TestAgent echo, loopback UDP)', () 
     try {
       const summary = await runLoad({ target: agent.uri, plan: { calls: CALLS, concurrency: CALLS }, startCall: starter.startCall, pacing: () => starter.pacing!(), onResult: (_i, r) => results.push(r) });
       check(summary, results);
+      expect(summary.eventLoop?.loops).toBe(1);
     } finally {
       await starter.close();
     }

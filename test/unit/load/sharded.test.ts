@@ -24,6 +24,9 @@ describe('runShardedLoad (worker_threads)', () => {
     expect(sharded.calls).toMatchObject({ planned: 120, started: 120, finished: 120, ok: 120, failed: 0 });
     expect(sharded.calls.peakActive).toBeLessThanOrEqual(12);
     for (const k of ['outcomes', 'statuses', 'errors', 'setupMs', 'rtp'] as const) expect(sharded[k]).toEqual(single[k]);
+    // each worker measured the loop its calls ran on; the single run its own
+    expect(sharded.eventLoop?.loops).toBe(3);
+    expect(single.eventLoop?.loops).toBe(1);
     const ids = readFileSync(join(dir, 's.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).sip.callId as string);
     expect(new Set(ids).size).toBe(120);
     expect([...ids].sort()).toEqual([...Array(120).keys()].map((i) => `call-${i}`).sort());
