@@ -18,3 +18,5 @@ export { transcribeCall } from './transcript';
 export type { Transcriber, TranscribeOptions, TranscribeCallInput } from './transcript';
 export { PocketsphinxTranscriber, parsePocketsphinxOutput, buildPhraseGrammar, sanitisePhrase } from './pocketsphinx';
 export type { PocketsphinxOptions } from './pocketsphinx';
+export { BeepDetector, analyzeTone } from './beep';
+export type { BeepDetection, BeepDetectorOptions, ToneAnalysis } from './beep';
