@@ -178,6 +178,8 @@ export function mediaLegFactory(options: TestAgentMediaOptions): AgentMediaFacto
     }
     const leg = await MediaLeg.create({
       side: 'agent',
+      // the agent never reports voicemail: no beep analysis of the caller's audio
+      beep: false,
       codecs: req.codecs ?? offerOrder(req.offer),
       ...(options.address !== undefined ? { address: options.address } : {}),
       ...(options.advertisedAddress !== undefined ? { advertisedAddress: options.advertisedAddress } : {}),

@@ -4,6 +4,7 @@ import { StereoRecorder } from '../audio/stereo-recorder';
 import { wavToMonoPcm } from '../audio/resampler';
 import { WavWriter } from '../audio/wav-writer';
 import { systemClock, type Clock, type TimerHandle } from '../clock';
+import { BeepDetector, type BeepDetection, type BeepDetectorOptions } from '../metrics/beep';
 import type { SpeechSegment } from '../metrics/types';
 import type { Codec } from '../rtp/codecs/codec';
 import { createCodec, isCodecSupported } from '../rtp/codecs/registry';
@@ -61,6 +62,13 @@ export interface MediaLegOptions {
    * Default true.
    */
   detectSpeech?: boolean;
+  /**
+   * Answering-machine beep detection on the far end's audio (a greeting, then one steady tone):
+   * tuning, or false for none. On, each qualifying beep is a `beep` event when the tone ends; a
+   * tone still on when the leg closes is not reported (it could not be told from a held tone).
+   * Default on.
+   */
+  beep?: BeepDetectorOptions | false;
   /** Clock time (ms) that is t = 0 of the recording and of every event (default: creation). Can be set later with {@link MediaLeg.origin}. */
   origin?: number;
   /**
@@ -138,6 +146,8 @@ export type MediaLegEvents = {
   'first-rtp-received': [t: number];
   /** A confirmed speech segment of the far end (ms since the origin); the first one is the first-speech milestone. */
   'remote-speech': [segment: SpeechSegment];
+  /** An answering-machine beep on the far end's audio (ms since the origin). */
+  beep: [beep: BeepDetection];
   /** Non-fatal problems (socket errors, decode errors). */
   warning: [error: Error];
   closed: [];
@@ -241,6 +251,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
   private recordRate = 0;
   private readonly toRecord: { sent: Resampler | null; received: Resampler | null } = { sent: null, received: null };
   private tracker: RemoteSpeechTracker | null = null;
+  private beeps: BeepDetector | null = null;
   private readonly arrivals = new ArrivalTimeline();
   private firstSentAt: number | null = null;
   private firstReceivedAt: number | null = null;
@@ -504,6 +515,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       if (this.tracker) this.finishedSpeech.push(...this.tracker.segments, ...this.tracker.end());
       this.tracker = new RemoteSpeechTracker(codec.sampleRate, this.options.speech);
     }
+    if (this.options.beep !== false && this.beeps?.sampleRate !== codec.sampleRate) this.beeps = new BeepDetector(codec.sampleRate, this.options.beep);
     session.on('sent', (f) => this.onSent(f));
     session.on('audio', (f) => this.onAudio(f));
     session.on('dtmf', (e) => this.onDtmf(e));
@@ -567,6 +579,10 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       if (this.speechWaits.size > 0) for (const wake of [...this.speechWaits]) wake();
     } else if (rmsDbfs(mono) > (this.options.speech?.loudDbfs ?? DEFAULT_LOUD_DBFS)) {
       this.lastRemoteSound = t + (mono.length * 1000) / f.sampleRate;
+    }
+    if (this.beeps) {
+      const beep = this.beeps.push(mono, t);
+      if (beep) this.emit('beep', beep);
     }
     if (this.listenerCount('audio') > 0) this.emit('audio', { pcm: mono, sampleRate: f.sampleRate, t, kind: f.kind });
   }

@@ -69,7 +69,7 @@ export type CallEvents = {
   ended: [result: CallResult];
 };
 
-type EndCause = 'script-done' | 'duration' | 'hangup' | 'agent-bye' | 'dialog-gone' | 'call-timeout' | 'silence-timeout' | 'aborted';
+type EndCause = 'script-done' | 'duration' | 'hangup' | 'agent-bye' | 'dialog-gone' | 'call-timeout' | 'silence-timeout' | 'voicemail' | 'aborted';
 
 const DEFAULT_RING_MS = 30_000;
 const DEFAULT_CALL_MS = 60_000;
@@ -113,6 +113,7 @@ export class Call extends EventEmitter<CallEvents> {
   #timeline: TimelineEvent[] = [];
   #warnings: string[] = [];
   #dtmf: CallResult['dtmfReceived'] = [];
+  #voicemail: CallResult['voicemail'] = null;
   #timings: CallResult['timings'];
   #current: SipOutgoingInvite | null = null;
   #sipCall: SipCall | null = null;
@@ -137,6 +138,10 @@ export class Call extends EventEmitter<CallEvents> {
     if (options.latch !== undefined && options.latch !== 'sdp' && options.latch !== 'first-source') {
       throw new CallerError('CALLER_BAD_OPTION', 'latch must be sdp or first-source');
     }
+    if (options.voicemail !== undefined && options.voicemail !== 'detect' && options.voicemail !== 'hangup' && options.voicemail !== 'off') {
+      throw new CallerError('CALLER_BAD_OPTION', 'voicemail must be detect, hangup or off');
+    }
+    if (options.voicemail === 'hangup' && options.media === false) throw new CallerError('CALLER_BAD_OPTION', "voicemail: 'hangup' needs media (media: false receives no audio)");
     const silenceMs = options.timeouts?.silenceMs;
     if (silenceMs !== undefined) {
       if (typeof silenceMs !== 'number' || !Number.isFinite(silenceMs) || silenceMs <= 0) throw new CallerError('CALLER_BAD_OPTION', 'timeouts.silenceMs must be a positive number of ms');
@@ -169,6 +174,11 @@ export class Call extends EventEmitter<CallEvents> {
   /** ms since the INVITE. */
   #now(): number {
     return this.#ctx.clock.now() - this.#t0;
+  }
+
+  /** `voicemail` of the options; by default off where nothing evaluates the audio (load runs). */
+  #voicemailMode(): NonNullable<CallOptions['voicemail']> {
+    return this.#options.voicemail ?? (this.#options.evaluate === false ? 'off' : 'detect');
   }
 
   #event(event: string, detail?: string, t = this.#now()): void {
@@ -264,6 +274,7 @@ export class Call extends EventEmitter<CallEvents> {
         // Without evaluation and without a script that waits for the agent, nothing reads the far-end
         // VAD: skip it (CPU and ~8 KiB per call in load runs; the silence timeout's level gate stays).
         ...(this.#options.evaluate === false && !this.#options.script?.some((s) => 'waitForAgent' in s) ? { detectSpeech: false } : {}),
+        ...(this.#voicemailMode() === 'off' ? { beep: false } : {}),
       });
       this.#leg = leg;
       this.#wireLeg(leg);
@@ -378,6 +389,8 @@ export class Call extends EventEmitter<CallEvents> {
         finalReason = r.response.reason;
         const answered = await this.#answered(r.response, r.call, leg);
         ({ outcome, endReason, endedBy } = answered);
+        // in the platforms' vocabulary a call that reached an answering machine ended at voicemail
+        if (this.#voicemail && outcome === 'completed') endReason = END_REASONS.voicemail;
         if (answered.error) error = answered.error;
       }
     } catch (e) {
@@ -406,6 +419,12 @@ export class Call extends EventEmitter<CallEvents> {
       if (firstSpeech) this.#event('first-agent-speech', undefined, s.startMs);
       firstSpeech = false;
       this.#event('agent-speech', `${Math.round(s.startMs)}-${Math.round(s.endMs)} ms`, s.endMs);
+    });
+    leg.on('beep', (b) => {
+      if (this.#voicemail) return;
+      this.#voicemail = { beepStartMs: b.startMs, beepEndMs: b.endMs, beepFrequencyHz: b.frequencyHz };
+      this.#event('voicemail-beep', `${b.frequencyHz} Hz, ${Math.round(b.endMs - b.startMs)} ms`, b.endMs);
+      if (this.#voicemailMode() === 'hangup') this.#end('voicemail');
     });
     leg.on('dtmf', (e) => {
       this.#dtmf.push({ digit: e.digit, t: e.t, durationMs: e.durationMs });
@@ -562,6 +581,8 @@ export class Call extends EventEmitter<CallEvents> {
         return { outcome: 'timeout', endReason: END_REASONS.exceededMaxDuration, endedBy: 'timeout' };
       case 'silence-timeout':
         return { outcome: 'completed', endReason: END_REASONS.silenceTimedOut, endedBy: 'caller' };
+      case 'voicemail':
+        return { outcome: 'completed', endReason: END_REASONS.voicemail, endedBy: 'caller' };
       case 'aborted':
         return { outcome: 'error', endReason: END_REASONS.aborted, endedBy: 'caller', error: { code: 'CALL_ABORTED', message: 'the call was aborted' } };
       default:
@@ -751,6 +772,7 @@ export class Call extends EventEmitter<CallEvents> {
       rtp,
       audio,
       dtmfReceived: this.#dtmf,
+      voicemail: this.#voicemail,
       messages: this.#messages,
       timeline: this.#timeline,
       warnings: this.#warnings,

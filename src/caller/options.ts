@@ -125,6 +125,14 @@ export interface CallOptions {
    * address; `result.rtp.remote` then names the latched source.
    */
   latch?: 'sdp' | 'first-source';
+  /**
+   * Answering-machine detection on the agent's audio: a greeting, then one steady beep
+   * (350–2500 Hz, 150 ms–2.5 s; dual tones, fax and speech are not beeps). `detect` reports it in
+   * `result.voicemail` and the end reason `voicemail` (the outcome stays `completed`: SIP-wise the
+   * call was answered); `hangup` also hangs up right after the beep; `off` skips the analysis.
+   * Default `detect`, or `off` with `evaluate: false`.
+   */
+  voicemail?: 'detect' | 'hangup' | 'off';
   timeouts?: {
     /** From the INVITE to the answer; then CANCEL → `no-answer`. Default 30 000. */
     ringMs?: number;

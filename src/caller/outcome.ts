@@ -16,6 +16,7 @@ export const END_REASONS = {
   agentHangup: 'agent hung up',
   exceededMaxDuration: 'exceeded max duration',
   silenceTimedOut: 'silence timed out',
+  voicemail: 'voicemail',
   didNotAnswer: 'did not answer',
   authFailed: 'authentication failed',
   unreachable: 'call failed (unreachable)',

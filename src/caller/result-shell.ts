@@ -45,6 +45,7 @@ export function buildCallResult(init: CallResultInit): CallResult {
     rtp: init.rtp ?? null,
     audio: init.audio ?? null,
     dtmfReceived: init.dtmfReceived ?? [],
+    voicemail: init.voicemail ?? null,
     messages: init.messages ?? [],
     timeline: init.timeline ?? [],
     warnings: init.warnings ?? [],

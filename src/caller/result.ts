@@ -113,6 +113,11 @@ export interface CallResult {
   /** The stereo recording (when `record` was given); `startMs` is its time 0 in ms since the INVITE. */
   audio: { recordingPath: string; sampleRate: number; channels: 2; startMs: number } | null;
   dtmfReceived: Array<{ digit: string; t: number; durationMs: number }>;
+  /**
+   * The answering-machine beep heard after a greeting (ms since the INVITE), when the call landed
+   * on voicemail; null when none was heard or detection was off (`voicemail: 'off'`).
+   */
+  voicemail: { beepStartMs: number; beepEndMs: number; beepFrequencyHz: number } | null;
   messages: LadderMessage[];
   timeline: TimelineEvent[];
   warnings: string[];

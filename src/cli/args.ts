@@ -13,6 +13,9 @@ export type TransportName = 'udp' | 'tcp' | 'tls';
 /** RTP source latching of `--latch`. */
 export type LatchMode = 'sdp' | 'first-source';
 
+/** Answering-machine detection of `--voicemail`. */
+export type VoicemailMode = 'detect' | 'hangup' | 'off';
+
 /** Options shared by `call` and `load`. */
 export interface CallCommandOptions {
   target: string;
@@ -48,6 +51,8 @@ export interface CallCommandOptions {
   bind?: string;
   /** `--latch sdp|first-source`: where the agent's RTP may come from (default sdp). */
   latch?: LatchMode;
+  /** `--voicemail detect|hangup|off`: answering-machine beep detection (the Caller's `voicemail`). */
+  voicemail?: VoicemailMode;
   /** `--advertise ADDRESS`: our address in Via, Contact, From and SDP (public address behind NAT). */
   advertise?: string;
   /** `--srtp`: offer SDES-SRTP (RTP/SAVP); a call whose answer refuses it fails. */
@@ -128,6 +133,12 @@ function parseTransport(text: string | undefined): TransportName {
   return t;
 }
 
+function parseVoicemail(text: string | undefined): VoicemailMode | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'detect' && text !== 'hangup' && text !== 'off') throw new UsageError(`--voicemail: expected detect, hangup or off, got ${JSON.stringify(text.slice(0, 40))}`);
+  return text;
+}
+
 function parseLatch(text: string | undefined): LatchMode | undefined {
   if (text === undefined) return undefined;
   if (text !== 'sdp' && text !== 'first-source') throw new UsageError(`--latch: expected sdp or first-source, got ${JSON.stringify(text.slice(0, 40))}`);
@@ -166,6 +177,7 @@ const CALL_OPTIONS = {
   insecure: { type: 'boolean' },
   bind: { type: 'string' },
   latch: { type: 'string' },
+  voicemail: { type: 'string' },
   advertise: { type: 'string' },
   srtp: { type: 'boolean' },
 } as const;
@@ -251,6 +263,7 @@ function callOptions(values: Record<string, string | boolean | string[] | undefi
     insecure: values.insecure === true,
     bind: s('bind'),
     latch: parseLatch(s('latch')),
+    voicemail: parseVoicemail(s('voicemail')),
     advertise: s('advertise'),
     ...(values.srtp === true ? { srtp: true } : {}),
   };

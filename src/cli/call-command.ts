@@ -70,6 +70,7 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'> & Part
       ...(transcriber ? { transcriber } : {}),
       ...callTimeouts(o.ringTimeoutMs, o.silenceTimeoutMs),
       ...(o.latch ? { latch: o.latch } : {}),
+      ...(o.voicemail ? { voicemail: o.voicemail } : {}),
       ...(o.srtp ? { srtp: true } : {}),
     },
     headers,

@@ -9,7 +9,7 @@ usage:
                           [--json out.json|-] [--report out.html] [--junit out.xml] [--pcap out.pcap]
                           [--expect OUTCOME] [--max-latency-p90 MS] [--min-mos N] [--max-loss PCT]
                           [--transcribe pocketsphinx] [--bind ADDRESS] [--advertise ADDRESS]
-                          [--latch sdp|first-source] [--srtp] [--insecure]
+                          [--latch sdp|first-source] [--voicemail detect|hangup|off] [--srtp] [--insecure]
   sipprobe agent [--port 5080] [--address 127.0.0.1] [--transport udp|tcp] [--username U --password P]
                  [--play greeting.wav] [--record DIR] [--ring-delay 2s] [--hangup-after 30s] [--reject 486] [--echo]
   sipprobe demo [--record out.wav] [--json out.json|-] [--report out.html]
@@ -26,4 +26,6 @@ exit status: 0 the call ended as expected (--expect, default completed) and ever
 address behind NAT) is written in Via, Contact, From and SDP instead.
 --srtp offers SDES-SRTP (RTP/SAVP, AES_CM_128_HMAC_SHA1_80/_32); an answer without it fails the call
 (codec mismatch). The keys travel in the SDP: use --transport tls, or the result warns SRTP_WITHOUT_TLS.
+--voicemail: a greeting then one steady beep is an answering machine: detect (default; end reason
+voicemail) or hangup right after the beep; off skips it (load runs with --no-evaluate do).
 `;

@@ -146,6 +146,7 @@ function prepare(o: LoadCommandRunOptions, cwd: string): { template: LoadCallTem
       ...(o.silenceTimeoutMs !== undefined ? { silenceTimeoutMs: o.silenceTimeoutMs } : {}),
       dtmf: o.dtmf,
       ...(o.latch ? { latch: o.latch } : {}),
+      ...(o.voicemail ? { voicemail: o.voicemail } : {}),
       ...(o.srtp ? { srtp: true } : {}),
       ...(o.media === false ? { media: false } : {}),
       ...(o.evaluate === false ? { evaluate: false } : {}),

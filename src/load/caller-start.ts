@@ -54,6 +54,8 @@ export interface LoadCallTemplate {
   dtmf?: string;
   /** RTP source latching of every call (the Caller's `latch`; default `sdp`). */
   latch?: 'sdp' | 'first-source';
+  /** Answering-machine detection of every call (the Caller's `voicemail`; default `detect`, `off` with `evaluate: false`). */
+  voicemail?: 'detect' | 'hangup' | 'off';
   /** Offer SDES-SRTP on every call (the Caller's `srtp`). */
   srtp?: boolean;
   /** False: signalling only, no RTP (the Caller's `media: false`; each result says `MEDIA_OFF`). */
@@ -114,6 +116,7 @@ export function loadCallOptions(template: LoadCallTemplate, index: number, signa
     ...(template.media === false ? { media: false } : {}),
     ...(template.evaluate === false ? { evaluate: false } : {}),
     ...(template.latch ? { latch: template.latch } : {}),
+    ...(template.voicemail ? { voicemail: template.voicemail } : {}),
     ...(template.srtp ? { srtp: true } : {}),
     ...(template.ringTimeoutMs !== undefined || template.silenceTimeoutMs !== undefined
       ? {

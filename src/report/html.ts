@@ -51,7 +51,7 @@ interface Lane {
 /** Known top-level fields; anything else a newer CallResult carries is shown as JSON. */
 const KNOWN = new Set([
   'schemaVersion', 'outcome', 'endReason', 'endedBy', 'target', 'transport', 'ids', 'sip', 'codec', 'timings', 'rtp', 'audio',
-  'dtmfReceived', 'messages', 'timeline', 'warnings', 'error', 'metrics', 'rtpQuality', 'transcript', 'scriptedWer',
+  'dtmfReceived', 'voicemail', 'messages', 'timeline', 'warnings', 'error', 'metrics', 'rtpQuality', 'transcript', 'scriptedWer',
 ]);
 
 /**
@@ -241,6 +241,11 @@ export function toHtml(result: CallResult, options: ToHtmlOptions = {}): string 
   if (result.dtmfReceived.length) {
     body.push('<h2>DTMF received</h2>');
     body.push(table(['digit', 'at', 'duration'], result.dtmfReceived.map((d) => [d.digit, formatMs(d.t), formatMs(d.durationMs)])));
+  }
+  const vm = result.voicemail;
+  if (vm) {
+    body.push('<h2>Voicemail</h2>');
+    body.push(table(['beep at', 'length', 'frequency'], [[formatMs(vm.beepStartMs), formatMs(vm.beepEndMs - vm.beepStartMs), `${Math.round(vm.beepFrequencyHz)} Hz`]]));
   }
   body.push('<h2>Timeline</h2>');
   body.push(table(['t', 'event', 'detail'], result.timeline.map((e) => [formatMs(e.t), e.event, e.detail ?? ''])));

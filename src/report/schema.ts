@@ -249,6 +249,13 @@ export const callResultJsonSchema: JsonSchemaNode = {
         durationMs: ms,
       }),
     },
+    voicemail: nullable(
+      objectOf<NonNullable<CallResult['voicemail']>>({
+        beepStartMs: { ...ms, description: 'Start of the answering-machine beep, ms since the INVITE.' },
+        beepEndMs: ms,
+        beepFrequencyHz: { type: 'number', exclusiveMinimum: 0 },
+      }),
+    ),
     messages: { type: 'array', items: ladderMessage },
     timeline: { type: 'array', items: timelineEvent },
     warnings: { type: 'array', items: str },
@@ -257,5 +264,7 @@ export const callResultJsonSchema: JsonSchemaNode = {
     rtpQuality: nullable(rtpQualityJsonSchema),
     transcript: nullable(transcriptJsonSchema),
     scriptedWer: nullable(scriptedWerJsonSchema),
-  }),
+  },
+  // results saved before voicemail detection existed lack the field
+  ['voicemail']),
 };

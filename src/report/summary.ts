@@ -65,6 +65,8 @@ export function renderSummary(result: CallResult): string {
   if (result.dtmfReceived.length) {
     out.push(`DTMF recv  ${result.dtmfReceived.map((d) => `${s(d.digit)}@${formatMs(d.t)}`).join(' ')}`);
   }
+  const vm = result.voicemail;
+  if (vm) out.push(`voicemail  answering-machine beep ${formatNum(vm.beepFrequencyHz, 0)} Hz at ${formatMs(vm.beepStartMs)}, ${formatMs(vm.beepEndMs - vm.beepStartMs)} long`);
   if (result.audio) out.push(`recording  ${s(result.audio.recordingPath)} (${result.audio.sampleRate} Hz, stereo: left caller, right agent)`);
   if (result.sip.headersSent.length) {
     out.push('headers sent:');

@@ -1,4 +1,4 @@
-/** Call options the Caller checks before anything is sent: latch and timeouts.silenceMs. */
+/** Call options the Caller checks before anything is sent: latch, voicemail and timeouts.silenceMs. */
 import { Caller, CallerError, type CallOptions } from '../../../src/caller';
 
 let caller: Caller;
@@ -42,5 +42,17 @@ describe('timeouts.silenceMs', () => {
 describe('latch', () => {
   test.each(['first', 'SDP', '', 1 as unknown as string])('%p is refused', (v) => {
     expect(refusal({ latch: v as 'sdp' }).code).toBe('CALLER_BAD_OPTION');
+  });
+});
+
+describe('voicemail', () => {
+  test.each(['on', 'HANGUP', '', true as unknown as string])('%p is refused', (v) => {
+    const e = refusal({ voicemail: v as 'detect' });
+    expect(e.code).toBe('CALLER_BAD_OPTION');
+    expect(e.message).toMatch(/voicemail/);
+  });
+
+  test("'hangup' with media: false is refused (no audio, no beep)", () => {
+    expect(refusal({ media: false, voicemail: 'hangup' }).message).toMatch(/needs media/);
   });
 });

@@ -60,6 +60,7 @@ function baseResult(): CallResult {
     rtp: null,
     audio: null,
     dtmfReceived: [],
+    voicemail: null,
     messages: [msg(0, 'sent', 'INVITE sip:a@127.0.0.1 SIP/2.0', '1 INVITE'), msg(5, 'received', 'SIP/2.0 180 Ringing', '1 INVITE'), msg(100, 'received', 'SIP/2.0 200 OK', '1 INVITE'), msg(100.5, 'sent', 'ACK sip:a@127.0.0.1 SIP/2.0', '1 ACK')],
     timeline: [],
     warnings: [],

@@ -25,14 +25,14 @@ describe('buildCallResult', () => {
     const r = buildCallResult(init());
     expect(Object.keys(r)).toEqual([
       'schemaVersion', 'outcome', 'endReason', 'endedBy', 'target', 'transport', 'ids', 'sip', 'codec', 'timings', 'rtp', 'audio',
-      'dtmfReceived', 'messages', 'timeline', 'warnings', 'error', 'metrics', 'rtpQuality', 'transcript', 'scriptedWer',
+      'dtmfReceived', 'voicemail', 'messages', 'timeline', 'warnings', 'error', 'metrics', 'rtpQuality', 'transcript', 'scriptedWer',
     ]);
     expect(r.schemaVersion).toBe(1);
     expect(r.sip).toEqual({ callId: '', finalStatus: null, finalReason: null, headersSent: [] });
     expect(r.timings.talkDurationMs).toBe(0);
     expect(Object.entries(r.timings).filter(([k]) => k !== 'startedAt' && k !== 'talkDurationMs').every(([, v]) => v === null)).toBe(true);
     expect(Number.isNaN(Date.parse(r.timings.startedAt))).toBe(false);
-    for (const k of ['codec', 'rtp', 'audio', 'metrics', 'rtpQuality', 'transcript', 'scriptedWer'] as const) expect(r[k]).toBeNull();
+    for (const k of ['codec', 'rtp', 'audio', 'voicemail', 'metrics', 'rtpQuality', 'transcript', 'scriptedWer'] as const) expect(r[k]).toBeNull();
     for (const k of ['dtmfReceived', 'messages', 'timeline', 'warnings'] as const) expect(r[k]).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-/** `--latch`, `--srtp` (and friends) from the command line to the Caller's options, for `call` and `load`. */
+/** `--latch`, `--voicemail`, `--srtp` (and friends) from the command line to the Caller's options, for `call` and `load`. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,26 @@ describe('--latch', () => {
 
   test.each(['first', 'FIRST-SOURCE', '', 'sdp\r\nX: y'])('refuses --latch %j', (v) => {
     expect(() => callOpts(['--latch', v])).toThrow(UsageError);
+  });
+});
+
+describe('--voicemail', () => {
+  test.each(['detect', 'hangup', 'off'] as const)('call --voicemail %s reaches CallOptions.voicemail', (mode) => {
+    expect(prepareCall(callOpts(['--voicemail', mode]), { cwd: '/' }).options.voicemail).toBe(mode);
+  });
+
+  test('without it the call options carry none (the Caller default)', () => {
+    expect('voicemail' in prepareCall(callOpts([]), { cwd: '/' }).options).toBe(false);
+  });
+
+  test('load --voicemail hangup reaches every call', async () => {
+    expect(loadCallOptions({ ...template, voicemail: 'hangup' }, 1).voicemail).toBe('hangup');
+    const { calls } = await loadThrough(['--voicemail', 'hangup']);
+    expect(calls.map((c) => c.voicemail)).toEqual(['hangup', 'hangup']);
+  });
+
+  test.each(['yes', 'HANGUP', ''])('refuses --voicemail %j', (v) => {
+    expect(() => callOpts(['--voicemail', v])).toThrow(UsageError);
   });
 });
 

@@ -72,6 +72,15 @@ describe('toHtml', () => {
     expect(html).not.toContain('data:audio/wav');
   });
 
+  it('shows the voicemail beep when one was heard, and no such section otherwise', () => {
+    const r = loadResult('completed');
+    expect(toHtml(r)).not.toContain('<h2>Voicemail</h2>');
+    const html = toHtml({ ...r, endReason: 'voicemail', voicemail: { beepStartMs: 5120, beepEndMs: 5700, beepFrequencyHz: 1000 } });
+    expect(html).toContain('<h2>Voicemail</h2>');
+    expect(html).toContain('<td>5.12 s</td><td>580 ms</td><td>1000 Hz</td>');
+    expect(html).not.toContain('id="other-fields"');
+  });
+
   it('renders fields a newer CallResult adds', () => {
     const r = { ...loadResult('busy'), futureField: { note: '<b>x</b>' } };
     const html = toHtml(r);

@@ -32,6 +32,17 @@ describe('toJson + callResultJsonSchema', () => {
     expect(parsed).toEqual(result);
   });
 
+  it('voicemail: absent (results saved before it existed), null, or a beep; anything else is refused', () => {
+    const result = loadResult('completed');
+    expect('voicemail' in result).toBe(false);
+    expect(errorsOf(result)).toBe('');
+    expect(errorsOf({ ...result, voicemail: null })).toBe('');
+    expect(errorsOf({ ...result, voicemail: { beepStartMs: 5100, beepEndMs: 5600, beepFrequencyHz: 1000 } })).toBe('');
+    expect(errorsOf({ ...result, voicemail: { beepStartMs: 5100, beepEndMs: 5600, beepFrequencyHz: 0 } })).not.toBe('');
+    expect(errorsOf({ ...result, voicemail: { beepStartMs: 5100, beepEndMs: 5600 } })).not.toBe('');
+    expect(errorsOf({ ...result, voicemail: true })).not.toBe('');
+  });
+
   it('writes schemaVersion first and honours indent', () => {
     const result = loadResult('busy');
     const { schemaVersion, ...rest } = result;

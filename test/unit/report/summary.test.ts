@@ -18,6 +18,13 @@ describe('renderSummary', () => {
     expect(text).not.toContain('turns');
   });
 
+  it('names an answering-machine beep; none without one (saved results from before it too)', () => {
+    const result = loadResult('completed');
+    expect(renderSummary(result)).not.toContain('voicemail');
+    const text = renderSummary({ ...result, endReason: 'voicemail', voicemail: { beepStartMs: 5120, beepEndMs: 5700, beepFrequencyHz: 1000 } });
+    expect(text).toContain('voicemail  answering-machine beep 1000 Hz at 5.12 s, 580 ms long');
+  });
+
   it('shows the error and the missing final response', () => {
     const text = renderSummary(loadResult('unreachable'));
     expect(text.split('\n')[0]).toBe('UNREACHABLE: call failed (SIP) (no final response)');
