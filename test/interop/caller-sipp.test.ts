@@ -1,6 +1,6 @@
 /**
  * The product (`Caller`) against SIPp 3.6.1 as the called agent on loopback UDP: test-metadata
- * headers found in SIPp's own message log, busy, no answer → CANCEL, early media recorded, the
+ * headers found in SIPp's own message log, busy, no answer → CANCEL, early media recorded, voicemail (a greeting and a beep), the
  * agent hangs up, the agent re-INVITEs, and a 401 MD5 challenge really verified by SIPp's
  * `<verifyauth>`. Every SIP message we sent is captured and passes the strict lint (0 findings);
  * SIPp's own known findings are listed explicitly.
@@ -16,6 +16,7 @@ import {
   levelBetween,
   lintSipMessages,
   makeGreeting,
+  runTool,
   readWavChannel,
   startCapture,
   startSippUas,
@@ -206,6 +207,27 @@ describe('Caller → SIPp UAS', () => {
     expect(headerValues(can, 'From')).toEqual(headerValues(inv, 'From'));
     expect(headerValues(can, 'CSeq')[0]).toBe(headerValues(inv, 'CSeq')[0].replace('INVITE', 'CANCEL'));
     expect(headerValues(can, 'Via')).toEqual(headerValues(inv, 'Via'));
+  });
+
+  it('voicemail: SIPp plays an eSpeak greeting and a sox beep; with voicemail: hangup we BYE after the beep', async () => {
+    const greeting = await makeGreeting(join(WORK, 'vm-greeting.wav'), { text: 'You have reached the voicemail of the sales team. Please leave a message after the tone.' });
+    const beep = join(WORK, 'vm-beep.wav');
+    const machine = join(WORK, 'vm-machine.wav');
+    expect((await runTool('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', beep, 'synth', '0.6', 'sine', '1000', 'vol', '0.4'])).code).toBe(0);
+    // greeting, the beep, then 3 s of the silence a recording would hear
+    expect((await runTool('sox', [greeting, beep, machine, 'pad', '0', '3'])).code).toBe(0);
+    const s = await setup('basic', { media: { play: machine, codec: 'pcmu' } });
+    const r = await s.caller.call(callOpts(s, { durationMs: 15_000, voicemail: 'hangup' })).result;
+    expect(describeResult(r)).toMatch(/^completed \/ voicemail \/ 200 OK/);
+    expect(r.endedBy).toBe('caller');
+    expect(r.voicemail).not.toBeNull();
+    expect(Math.abs(r.voicemail!.beepFrequencyHz - 1000)).toBeLessThanOrEqual(10);
+    expect(r.voicemail!.beepEndMs - r.voicemail!.beepStartMs).toBeGreaterThanOrEqual(500);
+    expect(r.voicemail!.beepEndMs - r.voicemail!.beepStartMs).toBeLessThanOrEqual(650);
+    // hung up right after the beep, long before the 15 s duration
+    expect(r.timings.endMs! - r.voicemail!.beepEndMs).toBeLessThan(1500);
+    expect(await s.sipp.wait()).toBe(0);
+    await lintClean(s);
   });
 
   it('early media: 183 + SDP, SIPp\'s audio recorded before the answer, then 200 → completed', async () => {
