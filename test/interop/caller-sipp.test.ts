@@ -1,9 +1,9 @@
 /**
  * The product (`Caller`) against SIPp 3.6.1 as the called agent on loopback UDP: test-metadata
- * headers found in SIPp's own message log, busy, no answer → CANCEL, early media recorded, voicemail (a greeting and a beep), the
- * agent hangs up, the agent re-INVITEs, and a 401 MD5 challenge really verified by SIPp's
- * `<verifyauth>`. Every SIP message we sent is captured and passes the strict lint (0 findings);
- * SIPp's own known findings are listed explicitly.
+ * headers found in SIPp's own message log, busy, no answer → CANCEL, early media recorded,
+ * voicemail (a greeting and a beep), the agent hangs up, the agent re-INVITEs, and a 401 MD5
+ * challenge really verified by SIPp's `<verifyauth>`. Every SIP message we sent is captured and
+ * passes the strict lint (0 findings); SIPp's own known findings are listed explicitly.
  */
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
