@@ -421,7 +421,9 @@ export class Call extends EventEmitter<CallEvents> {
       this.#event('agent-speech', `${Math.round(s.startMs)}-${Math.round(s.endMs)} ms`, s.endMs);
     });
     leg.on('beep', (b) => {
-      if (this.#voicemail) return;
+      // an answering machine answers first: a tone in early media (an announcement) is no voicemail
+      const answer = this.#timings.answerMs;
+      if (this.#voicemail || answer === null || b.startMs < answer) return;
       this.#voicemail = { beepStartMs: b.startMs, beepEndMs: b.endMs, beepFrequencyHz: b.frequencyHz };
       this.#event('voicemail-beep', `${b.frequencyHz} Hz, ${Math.round(b.endMs - b.startMs)} ms`, b.endMs);
       if (this.#voicemailMode() === 'hangup') this.#end('voicemail');

@@ -8,7 +8,8 @@
  * a Goertzel filter finds at that frequency (1 for a pure tone, well below for speech, dual
  * tones such as DTMF or ringback, noise, or music). A beep is a run of pure frames at one
  * frequency and level, long enough to be a tone and short enough not to be a fax or a held
- * tone, after enough other sound to have been a greeting.
+ * tone, after enough other sound to have been a greeting, and neither right after nor right
+ * before another tone (the three tones of a special information tone are no beep).
  */
 
 /** Frame analysis of {@link analyzeTone}. */
@@ -123,6 +124,8 @@ interface ToneRun {
   greetingMs: number;
   minDbfs: number;
   maxDbfs: number;
+  /** Part of a sequence of tones (a special information tone, a melody): not a beep. */
+  sequence: boolean;
 }
 
 /**
@@ -162,8 +165,10 @@ export class BeepDetector {
       run.gapMs += durMs;
       return null;
     }
+    // a tone at another frequency right after this one: both are part of a sequence
+    if (tone && run !== null) run.sequence = true;
     const done = this.close();
-    if (tone) this.run = { startMs: tMs, endMs: tMs + durMs, firstHz: a.frequencyHz, sumHz: a.frequencyHz, frames: 1, gapMs: 0, greetingMs: this.soundMs, minDbfs: a.levelDbfs, maxDbfs: a.levelDbfs };
+    if (tone) this.run = { startMs: tMs, endMs: tMs + durMs, firstHz: a.frequencyHz, sumHz: a.frequencyHz, frames: 1, gapMs: 0, greetingMs: this.soundMs, minDbfs: a.levelDbfs, maxDbfs: a.levelDbfs, sequence: run !== null };
     else if (loud) this.soundMs += durMs;
     return done;
   }
@@ -179,7 +184,7 @@ export class BeepDetector {
     this.run = null;
     const o = this.o;
     const toneMs = run.endMs - run.startMs;
-    if (toneMs < o.minToneMs || toneMs > o.maxToneMs || run.maxDbfs - run.minDbfs > o.maxLevelSpreadDb || run.greetingMs < o.minGreetingMs) {
+    if (run.sequence || toneMs < o.minToneMs || toneMs > o.maxToneMs || run.maxDbfs - run.minDbfs > o.maxLevelSpreadDb || run.greetingMs < o.minGreetingMs) {
       // not a beep: a short one was likely a sung or held vowel, so it counts as sound
       if (toneMs < o.minToneMs) this.soundMs += toneMs;
       return null;

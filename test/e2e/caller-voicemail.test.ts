@@ -1,7 +1,8 @@
 /**
  * Voicemail detection over loopback against the TestAgent, G.711 both ways: an agent that plays
  * a greeting and then a beep (what an answering machine does) is reported as voicemail, and with
- * `voicemail: 'hangup'` hung up on right after the beep; the plain greeting is not voicemail.
+ * `voicemail: 'hangup'` hung up on right after the beep; the plain greeting is not voicemail, nor
+ * is a greeting and beep played as early media before the answer.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,6 +78,14 @@ describe('Caller voicemail detection', () => {
     // the beep ends ~5.7 s after the answer; the tone is confirmed 60 ms of silence later
     expect(r.timings.talkDurationMs).toBeLessThan(BEEP_AT_MS + 600 + 1500);
     expect(r.timings.talkDurationMs).toBeGreaterThan(BEEP_AT_MS + 600);
+  });
+
+  test('greeting and beep in early media (183, before the answer) are an announcement, not voicemail', async () => {
+    const r = await callAgent({ ringMs: BEEP_AT_MS + 1200, earlyMedia: { play: machine }, play: null }, { durationMs: 1000 });
+    expect(r.timings.earlyMediaMs).not.toBeNull();
+    expect(r.timings.answerMs! - r.timings.earlyMediaMs!).toBeGreaterThan(BEEP_AT_MS + 600);
+    expect(r.voicemail).toBeNull();
+    expect(r.endReason).toBe('caller hung up');
   });
 
   test('the plain greeting is not voicemail; off skips detection', async () => {

@@ -130,13 +130,16 @@ describe('BeepDetector', () => {
     }
   });
 
-  it('not a beep: a tone without a greeting before it, too short, too long (fax CED), DTMF, ringback, below the band', () => {
+  it('not a beep: a tone without a greeting before it, too short, too long (fax CED), DTMF, ringback, below the band, a tone sequence', () => {
     expect(detect(ulaw(tone([1000], 500)))).toEqual([]);
     expect(detect(ulaw(concat(GREETING, tone([1000], 100))))).toEqual([]);
     expect(detect(ulaw(concat(GREETING, tone([2100], 3000))))).toEqual([]);
     expect(detect(ulaw(concat(GREETING, tone([770, 1336], 500))))).toEqual([]);
     expect(detect(ulaw(concat(GREETING, tone([440, 480], 2000))))).toEqual([]);
     expect(detect(ulaw(concat(GREETING, tone([200], 500))))).toEqual([]);
+    // a special information tone (ITU-T E.180: 950, 1400, 1800 Hz, 330 ms each) after an announcement
+    expect(detect(ulaw(concat(GREETING, tone([950], 330), tone([1400], 330), tone([1800], 330))))).toEqual([]);
+    expect(detect(ulaw(concat(GREETING, tone([950], 330), new Int16Array(FRAME), tone([1400], 330), tone([1800], 330))))).toEqual([]);
   });
 
   it('a tone that changes level (fading in and out) is not a beep', () => {
