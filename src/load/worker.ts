@@ -2,8 +2,7 @@
  * Entry point of one load worker thread: opens its own starter (one Caller: its own SIP socket,
  * RTP ports and pacer), runs its share of the plan, and sends every finished call to the main
  * thread as its JSON line plus aggregate sample, and at the end its pacer's statistics and its
- * event loop's delay. Not imported by anything; started by
- * {@link runShardedLoad}.
+ * event loop's delay. Not imported by anything; started by {@link runShardedLoad}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { startFailureResult } from './failure-result';
