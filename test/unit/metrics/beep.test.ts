@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { readWav } from '../../../src/audio/wav-reader';
 import { analyzeTone, BeepDetector, type BeepDetection, type BeepDetectorOptions } from '../../../src/metrics/beep';
 import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from '../../../src/rtp/codecs/g711';
+import { concatPcm } from '../../helpers/pcm';
 
 const SR = 8000;
 const FRAME = 160; // 20 ms
@@ -21,16 +22,6 @@ function tone(freqs: number[], ms: number, amplitude = 8000, sampleRate = SR): I
   }
   return out;
 }
-
-const concat = (...parts: Int16Array[]): Int16Array => {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 const ulaw = (pcm: Int16Array): Int16Array => decodeMulaw(encodeMulaw(pcm));
 const alaw = (pcm: Int16Array): Int16Array => decodeAlaw(encodeAlaw(pcm));
@@ -80,7 +71,7 @@ describe('analyzeTone', () => {
 
 describe('BeepDetector', () => {
   it('greeting then a 1000 Hz beep, through µ-law: one beep, where and as long as it was', () => {
-    const d = detect(ulaw(concat(GREETING, tone([1000], 500))));
+    const d = detect(ulaw(concatPcm(GREETING, tone([1000], 500))));
     expect(d).toHaveLength(1);
     expect(d[0].frequencyHz).toBe(1000);
     // the frame holding the greeting's end is not pure: the beep starts on the next frame
@@ -91,8 +82,8 @@ describe('BeepDetector', () => {
   });
 
   it('a quiet 440 Hz beep through A-law, a 2000 Hz one at 16 kHz in 30 ms frames', () => {
-    expect(detect(alaw(concat(GREETING, tone([440], 300, 800))))[0]?.frequencyHz).toBe(440);
-    const wide = concat(upsample(GREETING), tone([2000], 400, 6000, 16000));
+    expect(detect(alaw(concatPcm(GREETING, tone([440], 300, 800))))[0]?.frequencyHz).toBe(440);
+    const wide = concatPcm(upsample(GREETING), tone([2000], 400, 6000, 16000));
     const d = detect(wide, undefined, 480, 16000);
     expect(d).toHaveLength(1);
     expect(d[0].frequencyHz).toBe(2000);
@@ -105,10 +96,10 @@ describe('BeepDetector', () => {
       for (let i = 0; i + FRAME <= pcm.length; i += FRAME) if (det.push(pcm.subarray(i, i + FRAME), i / 8)) at.push(i / 8);
       return { det, at };
     };
-    const on = pushAll(concat(GREETING, tone([1000], 400)));
+    const on = pushAll(concatPcm(GREETING, tone([1000], 400)));
     expect(on.at).toEqual([]);
     expect(on.det.end()?.frequencyHz).toBe(1000);
-    const off = pushAll(concat(GREETING, tone([1000], 400), new Int16Array(SR)));
+    const off = pushAll(concatPcm(GREETING, tone([1000], 400), new Int16Array(SR)));
     expect(off.at).toHaveLength(1);
     // 40 ms of silence is still a gap the tone may skip; the third silent frame closes it
     const beepEnd = Math.floor((GREETING.length + 3200) / FRAME) * 20;
@@ -118,7 +109,7 @@ describe('BeepDetector', () => {
   });
 
   it('one lost packet (20 ms of silence) inside the beep does not split it', () => {
-    const d = detect(ulaw(concat(GREETING, tone([1000], 200), new Int16Array(FRAME), tone([1000], 200))));
+    const d = detect(ulaw(concatPcm(GREETING, tone([1000], 200), new Int16Array(FRAME), tone([1000], 200))));
     expect(d).toHaveLength(1);
     expect(d[0].endMs - d[0].startMs).toBeGreaterThanOrEqual(400);
   });
@@ -126,30 +117,30 @@ describe('BeepDetector', () => {
   it('no beep in speech alone (every speech fixture, as is and through µ-law)', () => {
     for (const u of [GREETING, ...UTTERANCES]) {
       expect(detect(u)).toEqual([]);
-      expect(detect(ulaw(concat(GREETING, u)))).toEqual([]);
+      expect(detect(ulaw(concatPcm(GREETING, u)))).toEqual([]);
     }
   });
 
   it('not a beep: a tone without a greeting before it, too short, too long (fax CED), DTMF, ringback, below the band, a tone sequence', () => {
     expect(detect(ulaw(tone([1000], 500)))).toEqual([]);
-    expect(detect(ulaw(concat(GREETING, tone([1000], 100))))).toEqual([]);
-    expect(detect(ulaw(concat(GREETING, tone([2100], 3000))))).toEqual([]);
-    expect(detect(ulaw(concat(GREETING, tone([770, 1336], 500))))).toEqual([]);
-    expect(detect(ulaw(concat(GREETING, tone([440, 480], 2000))))).toEqual([]);
-    expect(detect(ulaw(concat(GREETING, tone([200], 500))))).toEqual([]);
+    expect(detect(ulaw(concatPcm(GREETING, tone([1000], 100))))).toEqual([]);
+    expect(detect(ulaw(concatPcm(GREETING, tone([2100], 3000))))).toEqual([]);
+    expect(detect(ulaw(concatPcm(GREETING, tone([770, 1336], 500))))).toEqual([]);
+    expect(detect(ulaw(concatPcm(GREETING, tone([440, 480], 2000))))).toEqual([]);
+    expect(detect(ulaw(concatPcm(GREETING, tone([200], 500))))).toEqual([]);
     // a special information tone (ITU-T E.180: 950, 1400, 1800 Hz, 330 ms each) after an announcement
-    expect(detect(ulaw(concat(GREETING, tone([950], 330), tone([1400], 330), tone([1800], 330))))).toEqual([]);
-    expect(detect(ulaw(concat(GREETING, tone([950], 330), new Int16Array(FRAME), tone([1400], 330), tone([1800], 330))))).toEqual([]);
+    expect(detect(ulaw(concatPcm(GREETING, tone([950], 330), tone([1400], 330), tone([1800], 330))))).toEqual([]);
+    expect(detect(ulaw(concatPcm(GREETING, tone([950], 330), new Int16Array(FRAME), tone([1400], 330), tone([1800], 330))))).toEqual([]);
   });
 
   it('a tone that changes level (fading in and out) is not a beep', () => {
     const t = tone([1000], 600);
     for (let i = 0; i < t.length; i++) t[i] = Math.round(t[i] * (0.1 + (0.9 * i) / t.length));
-    expect(detect(concat(GREETING, t))).toEqual([]);
+    expect(detect(concatPcm(GREETING, t))).toEqual([]);
   });
 
   it('options move the limits', () => {
-    const pcm = ulaw(concat(GREETING, tone([1000], 100)));
+    const pcm = ulaw(concatPcm(GREETING, tone([1000], 100)));
     expect(detect(pcm, { minToneMs: 80 })).toHaveLength(1);
     expect(detect(ulaw(tone([1000], 500)), { minGreetingMs: 0 })).toHaveLength(1);
   });

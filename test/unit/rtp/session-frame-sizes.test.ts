@@ -12,6 +12,7 @@ import { Pacer } from '../../../src/rtp/pacer';
 import { parseRtp, serializeRtp } from '../../../src/rtp/packet';
 import { RtpPortPool } from '../../../src/rtp/port-pool';
 import { RtpSession, type RtpAudioFrame } from '../../../src/rtp/session';
+import { concatPcm } from '../../helpers/pcm';
 
 const base = 47000 + (process.pid % 50) * 20;
 const pool = new RtpPortPool({ min: base, max: base + 19 });
@@ -63,16 +64,6 @@ function rtp(payloadType: number, seq: number, timestamp: number, payload: Uint8
   return serializeRtp({ payloadType, sequenceNumber: seq, timestamp, ssrc: 0x4242, payload });
 }
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function sweep(n: number, rate: number): Int16Array {
   return Int16Array.from({ length: n }, (_, i) => Math.round(9000 * Math.sin((2 * Math.PI * (300 + i / 4) * i) / rate)));
 }
@@ -91,7 +82,7 @@ describe('RtpSession: packet sizes beyond one 20 ms G.711 frame', () => {
       expect(frames.map((f) => f.kind)).toEqual(['idle', 'frame', 'frame', 'frame', 'frame', 'frame', 'frame', 'concealed']);
       const played = frames.filter((f) => f.kind === 'frame');
       expect(played.map((f) => f.rtpTimestamp)).toEqual([0, 160, 320, 480, 640, 800]);
-      expect(concat(played.map((f) => f.pcm))).toEqual(decodeMulaw(coded));
+      expect(concatPcm(...played.map((f) => f.pcm))).toEqual(decodeMulaw(coded));
       const st = session.stats();
       expect(st.received).toMatchObject({ packets: 2, bytes: 960, expected: 2, lost: 0 });
       expect(st.jitterBuffer).toMatchObject({ tooLarge: 0, played: 6 });
@@ -115,10 +106,10 @@ describe('RtpSession: packet sizes beyond one 20 ms G.711 frame', () => {
       await waitFor(() => remote.got.length >= 4);
       const sent = remote.got.map((d) => parseRtp(d));
       expect(sent.slice(0, 3).map((p) => p.payload.length)).toEqual([480, 480, 480]);
-      expect(concat(sent.slice(0, 3).map((p) => decodeMulaw(p.payload)))).toEqual(decodeMulaw(encodeMulaw(out)));
+      expect(concatPcm(...sent.slice(0, 3).map((p) => decodeMulaw(p.payload)))).toEqual(decodeMulaw(encodeMulaw(out)));
       const played = frames.filter((f) => f.kind === 'frame');
       expect(played.map((f) => f.pcm.length)).toEqual([480, 480]);
-      expect(concat(played.map((f) => f.pcm))).toEqual(decodeMulaw(coded));
+      expect(concatPcm(...played.map((f) => f.pcm))).toEqual(decodeMulaw(coded));
     } finally {
       await cleanup();
     }
@@ -136,7 +127,7 @@ describe('RtpSession: packet sizes beyond one 20 ms G.711 frame', () => {
       clock.advance(20 * 6);
       const played = frames.filter((f) => f.kind === 'frame');
       expect(played.map((f) => f.rtpTimestamp)).toEqual([0, 160, 320, 480]);
-      expect(concat(played.map((f) => f.pcm))).toEqual(new G722Codec().decode(coded));
+      expect(concatPcm(...played.map((f) => f.pcm))).toEqual(new G722Codec().decode(coded));
     } finally {
       await cleanup();
     }
