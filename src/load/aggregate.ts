@@ -30,6 +30,7 @@ export interface LoadAggregateState {
   finished: number;
   ok: number;
   outcomes: Record<string, number>;
+  endReasons: Record<string, number>;
   statuses: Record<string, number>;
   errors: Record<string, number>;
   sketches: Record<LoadMetricName, QuantileSketchState>;
@@ -43,6 +44,7 @@ export class LoadAggregate {
   private finishedCount = 0;
   private okCount = 0;
   private readonly outcomes = new Map<string, number>();
+  private readonly endReasons = new Map<string, number>();
   private readonly statuses = new Map<string, number>();
   private readonly errors = new Map<string, number>();
   private readonly sketches: Record<LoadMetricName, QuantileSketch>;
@@ -57,6 +59,7 @@ export class LoadAggregate {
     this.finishedCount++;
     if (s.outcome === this.expect) this.okCount++;
     bump(this.outcomes, s.outcome);
+    bump(this.endReasons, s.endReason);
     bump(this.statuses, s.status === null ? 'none' : String(s.status));
     if (s.errorCode !== null) bump(this.errors, s.errorCode);
     for (const m of METRICS) {
@@ -90,6 +93,11 @@ export class LoadAggregate {
     const out = {} as Record<CallOutcome, number>;
     for (const o of LOAD_OUTCOMES) out[o] = this.outcomes.get(o) ?? 0;
     return out;
+  }
+
+  /** Count per end reason, most frequent first (at most 64 reasons, then `other`). */
+  endReasonCounts(): Record<string, number> {
+    return Object.fromEntries([...this.endReasons].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
   }
 
   /** Count per final SIP status (`none` = no final response), sorted by status. */
@@ -128,6 +136,7 @@ export class LoadAggregate {
     this.finishedCount += s.finished;
     this.okCount += s.ok;
     for (const [k, v] of Object.entries(s.outcomes)) bump(this.outcomes, k, v);
+    for (const [k, v] of Object.entries(s.endReasons)) bump(this.endReasons, k, v);
     for (const [k, v] of Object.entries(s.statuses)) bump(this.statuses, k, v);
     for (const [k, v] of Object.entries(s.errors)) bump(this.errors, k, v);
     for (const m of METRICS) if (s.sketches[m]) this.sketches[m].merge(QuantileSketch.fromState(s.sketches[m]));
@@ -141,6 +150,7 @@ export class LoadAggregate {
       finished: this.finishedCount,
       ok: this.okCount,
       outcomes: Object.fromEntries(this.outcomes),
+      endReasons: Object.fromEntries(this.endReasons),
       statuses: Object.fromEntries(this.statuses),
       errors: Object.fromEntries(this.errors),
       sketches,

@@ -8,6 +8,8 @@ import { evaluationOf } from '../report/evaluation';
  */
 export interface CallSample {
   outcome: CallOutcome;
+  /** The result's end reason (`voicemail`, `agent hung up`, `silence timed out`, …). */
+  endReason: string;
   /** Final SIP status of the INVITE, null when none arrived. */
   status: number | null;
   /** `error.code` when the call errored. */
@@ -52,6 +54,7 @@ export function sampleOfResult(result: CallResult): CallSample {
   const quality = evaluationOf(result).rtpQuality;
   return {
     outcome: result.outcome,
+    endReason: typeof result.endReason === 'string' ? result.endReason : 'unknown',
     status: num(result.sip?.finalStatus),
     errorCode: typeof result.error?.code === 'string' ? result.error.code : null,
     setupMs: num(result.timings?.answerMs),

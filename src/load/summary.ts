@@ -31,6 +31,8 @@ export interface LoadSummary {
   /** started / wall time and finished ok / wall time, calls per second. */
   throughput: { startedPerSec: number; okPerSec: number };
   outcomes: Record<CallOutcome, number>;
+  /** Count per end reason in the voice-agent test platforms' words (`voicemail`, `silence timed out`, …), most frequent first. */
+  endReasons: Record<string, number>;
   /** Final SIP status of the INVITE (`none` = no final response). */
   statuses: Record<string, number>;
   errors: Record<string, number>;
@@ -116,6 +118,7 @@ export function buildLoadSummary(agg: LoadAggregate, facts: LoadRunFacts): LoadS
     },
     throughput: { startedPerSec: r3(facts.started / wallS), okPerSec: r3(agg.ok / wallS) },
     outcomes: agg.outcomeCounts(),
+    endReasons: agg.endReasonCounts(),
     statuses: agg.statusCounts(),
     errors: agg.errorCounts(),
     setupMs: rounded(agg.distribution('setupMs')),

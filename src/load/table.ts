@@ -34,6 +34,8 @@ export function formatLoadSummary(s: LoadSummary): string {
   out.push(`  throughput  ${s.throughput.startedPerSec.toFixed(1)} calls/s started, ${s.throughput.okPerSec.toFixed(1)} calls/s ${s.expect}`);
   const outcomes = LOAD_OUTCOMES.filter((o) => s.outcomes[o] > 0).map((o) => `${o} ${s.outcomes[o]}`);
   out.push(`  outcomes    ${outcomes.length ? outcomes.join(', ') : '(none)'}`);
+  const reasons = Object.entries(s.endReasons).map(([k, v]) => `${safe(k)} ${v}`);
+  if (reasons.length) out.push(`  end reasons ${reasons.join(', ')}`);
   const statuses = Object.entries(s.statuses).map(([k, v]) => `${safe(k)} ${v}`);
   if (statuses.length) out.push(`  SIP final   ${statuses.join(', ')}`);
   const errors = Object.entries(s.errors).map(([k, v]) => `${safe(k)} ${v}`);

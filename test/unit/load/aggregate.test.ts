@@ -49,6 +49,21 @@ describe('LoadAggregate', () => {
     expect(a.distribution('mos')).toBeNull();
   });
 
+  it('counts end reasons, most frequent first', () => {
+    const a = new LoadAggregate();
+    const withReason = (outcome: 'completed' | 'rejected', reason: string) => {
+      const r = fakeResult(outcome);
+      r.endReason = reason;
+      return sampleOfResult(r);
+    };
+    for (let i = 0; i < 3; i++) a.record(withReason('completed', 'voicemail'));
+    for (let i = 0; i < 5; i++) a.record(withReason('completed', 'agent hung up'));
+    a.record(withReason('rejected', 'rejected (403 Forbidden)'));
+    a.record(withReason('completed', 'silence timed out'));
+    expect(Object.entries(a.endReasonCounts())).toEqual([['agent hung up', 5], ['voicemail', 3], ['rejected (403 Forbidden)', 1], ['silence timed out', 1]]);
+    expect(sampleOfResult({ ...fakeResult('error'), endReason: 7 } as never).endReason).toBe('unknown');
+  });
+
   it('counts against the expected outcome', () => {
     const a = new LoadAggregate('busy');
     a.record(sampleOfResult(fakeResult('busy', { status: 486 })));
@@ -91,6 +106,7 @@ describe('formatLoadSummary', () => {
     for (let i = 1; i <= 10; i++) a.record(sampleOfResult(fakeResult('completed', { answerMs: i * 10, loss: 0.5, jitter: 2 })));
     const r = fakeResult('error');
     r.error = { code: 'EVIL\x1b[31m', message: '' };
+    r.endReason = 'call failed (\x1b[2J)';
     a.record(sampleOfResult(r));
     const text = formatLoadSummary(
       buildLoadSummary(a, { target: 'sip:a@127.0.0.1', plan: { calls: 20, concurrency: 5, ratePerSec: 10 }, interrupted: true, startedAt: new Date(0), endedAt: new Date(2000), wallMs: 2000, workers: 1, started: 11, peakActive: 5, resultsFile: '/tmp/x.jsonl', resultsWritten: 11 }),
@@ -99,6 +115,7 @@ describe('formatLoadSummary', () => {
     expect(text).toContain('11/20 started, 11 finished, 10 completed, 1 failed, 9 not started; peak 5 at once');
     expect(text).toContain('outcomes    completed 10, error 1');
     expect(text).toContain('SIP final   200 10, none 1');
+    expect(text).toContain('end reasons completed 10, call failed (?[2J) 1');
     expect(text).toMatch(/setup \(INVITE→200\)\s+10\s+50\.\d ms/);
     expect(text).toContain('RTP loss');
     expect(text).toContain('11 lines in /tmp/x.jsonl');
