@@ -43,6 +43,8 @@ export interface CallCommandOptions {
   junit?: string;
   pcap?: string;
   expect?: string;
+  /** `--allow-voicemail`: a call that reached an answering machine still counts as completed. */
+  allowVoicemail?: boolean;
   maxLatencyP90Ms?: number;
   minMos?: number;
   maxLossPercent?: number;
@@ -175,6 +177,7 @@ const CALL_OPTIONS = {
   'max-loss': { type: 'string' },
   transcribe: { type: 'string' },
   insecure: { type: 'boolean' },
+  'allow-voicemail': { type: 'boolean' },
   bind: { type: 'string' },
   latch: { type: 'string' },
   voicemail: { type: 'string' },
@@ -261,6 +264,7 @@ function callOptions(values: Record<string, string | boolean | string[] | undefi
     maxLossPercent: parseNumber(s('max-loss'), '--max-loss', { min: 0, max: 100 }),
     transcribe: s('transcribe'),
     insecure: values.insecure === true,
+    ...(values['allow-voicemail'] === true ? { allowVoicemail: true } : {}),
     bind: s('bind'),
     latch: parseLatch(s('latch')),
     voicemail: parseVoicemail(s('voicemail')),

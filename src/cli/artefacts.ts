@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { CallResult } from '../caller/result';
-import { toHtml, toJson, toJUnit, type JUnitThresholds } from '../report';
+import { toHtml, toJson, toJUnit, type JUnitOptions, type JUnitThresholds } from '../report';
 import type { CliIo } from './io';
 
 /** Writes `text` to `path` via a temporary file so that a reader never sees half a file. */
@@ -24,6 +24,17 @@ export interface ArtefactTargets {
   expect?: string;
   /** Checked in the JUnit testcase (and by the CLI for its exit status). */
   thresholds?: JUnitThresholds;
+  /** `--allow-voicemail`. */
+  allowVoicemail?: boolean;
+}
+
+/** The verdict options of the JUnit artefact and of the CLI's exit status: one reading of the flags. */
+export function verdictOptions(t: ArtefactTargets): JUnitOptions {
+  return {
+    ...(t.expect ? { expect: t.expect as CallResult['outcome'] } : {}),
+    ...(t.thresholds ? { thresholds: t.thresholds } : {}),
+    ...(t.allowVoicemail ? { allowVoicemail: true } : {}),
+  };
 }
 
 /** Writes the requested artefacts; returns the paths written (stdout not included). */
@@ -52,7 +63,7 @@ export function writeArtefacts(result: CallResult, t: ArtefactTargets, io: CliIo
   if (t.junit !== undefined) {
     writeFileAtomic(
       t.junit,
-      toJUnit(result, { ...(t.expect ? { expect: t.expect as CallResult['outcome'] } : {}), ...(t.thresholds ? { thresholds: t.thresholds } : {}) }),
+      toJUnit(result, verdictOptions(t)),
     );
     written.push(t.junit);
   }

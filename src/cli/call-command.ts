@@ -10,7 +10,7 @@ import type { TestHeaderSet, TestProfile } from '../headers';
 import { PocketsphinxTranscriber, TranscriberError } from '../metrics';
 import { judgeCall, renderSummary, type JUnitThresholds } from '../report';
 import type { CallCommandOptions } from './args';
-import { writeArtefacts, type ArtefactTargets } from './artefacts';
+import { verdictOptions, writeArtefacts, type ArtefactTargets } from './artefacts';
 import { CliInputError } from './input-error';
 import { EXIT_COMPLETED, EXIT_NOT_COMPLETED, type CliIo } from './io';
 import { checkAdvertise, checkCodecNames, checkInputFile, checkOutputPath, checkTargetUri, PASSWORD_ON_COMMAND_LINE_NOTE, prepareTestHeaders, readProfileFile } from './prepare';
@@ -49,6 +49,7 @@ export function prepareCall(o: CallCommandOptions, io: Pick<CliIo, 'cwd'> & Part
     junit: checkOutputPath(at(o.junit), '--junit'),
     pcap: checkOutputPath(at(o.pcap), '--pcap'),
     expect: o.expect,
+    ...(o.allowVoicemail ? { allowVoicemail: true } : {}),
   };
   const record = checkOutputPath(at(o.record), '--record');
   if (record === '-') throw new CliInputError('--record needs a file path');
@@ -152,10 +153,7 @@ export function reportCall(result: CallResult, p: PreparedCall, io: CliIo): numb
   io.stderr.write(`${renderSummary(result)}\n`);
   const written = writeArtefacts(result, p.outputs, io);
   for (const w of written) io.stderr.write(`wrote ${w}\n`);
-  const verdict = judgeCall(result, {
-    ...(p.outputs.expect ? { expect: p.outputs.expect as CallResult['outcome'] } : {}),
-    ...(p.outputs.thresholds ? { thresholds: p.outputs.thresholds } : {}),
-  });
+  const verdict = judgeCall(result, verdictOptions(p.outputs));
   const reasons = verdict.error ? [`${verdict.error.type}: ${verdict.error.message}`] : verdict.failures;
   for (const r of reasons) io.stderr.write(`FAILED: ${safeCliText(r, 500)}\n`);
   return reasons.length === 0 ? EXIT_COMPLETED : EXIT_NOT_COMPLETED;

@@ -7,7 +7,7 @@ usage:
                           [--transport udp|tcp|tls] [--codecs opus,pcmu,pcma] [--play in.wav] [--record out.wav]
                           [--duration 10s] [--ring-timeout 30s] [--silence-timeout 10s] [--dtmf 12#]
                           [--json out.json|-] [--report out.html] [--junit out.xml] [--pcap out.pcap]
-                          [--expect OUTCOME] [--max-latency-p90 MS] [--min-mos N] [--max-loss PCT]
+                          [--expect OUTCOME] [--allow-voicemail] [--max-latency-p90 MS] [--min-mos N] [--max-loss PCT]
                           [--transcribe pocketsphinx] [--bind ADDRESS] [--advertise ADDRESS]
                           [--latch sdp|first-source] [--voicemail detect|hangup|off] [--srtp] [--insecure]
   sipprobe agent [--port 5080] [--address 127.0.0.1] [--transport udp|tcp] [--username U --password P]
@@ -27,5 +27,6 @@ address behind NAT) is written in Via, Contact, From and SDP instead.
 --srtp offers SDES-SRTP (RTP/SAVP, AES_CM_128_HMAC_SHA1_80/_32); an answer without it fails the call
 (codec mismatch). The keys travel in the SDP: use --transport tls, or the result warns SRTP_WITHOUT_TLS.
 --voicemail: a greeting then one steady beep is an answering machine: detect (default; end reason
-voicemail) or hangup right after the beep; off skips it (load runs with --no-evaluate do).
+voicemail) or hangup right after the beep; off skips it (load runs with --no-evaluate do). A call
+that reached voicemail fails --expect completed (exit 1) unless --allow-voicemail.
 `;

@@ -160,6 +160,7 @@ async function writeJUnit(path: string, resultsFile: string, o: LoadCommandRunOp
   for await (const doc of readJsonLines(resultsFile)) results.push(doc as CallResult);
   const xml = toJUnit(results, {
     expect,
+    ...(o.allowVoicemail ? { allowVoicemail: true } : {}),
     suiteName: 'sipprobe-load',
     thresholds: { maxLatencyP90Ms: o.maxLatencyP90Ms, minMos: o.minMos, maxLossPercent: o.maxLossPercent },
   });
@@ -200,6 +201,7 @@ export async function runLoadCommand(options: LoadCommandRunOptions, io: LoadCom
       plan,
       resultsPath: resultsFile,
       expect,
+      ...(options.allowVoicemail ? { allowVoicemail: true } : {}),
       signal: abort.signal,
       progress: { stream: io.stderr, ttyIntervalMs: io.progressIntervals?.tty, plainIntervalMs: io.progressIntervals?.plain },
     };

@@ -1,4 +1,5 @@
 import type { CallOutcome } from '../caller/result';
+import { failsOnVoicemail } from '../report/junit';
 import type { CallSample } from './sample';
 import { QuantileSketch, type QuantileSketchState } from './sketch';
 
@@ -49,7 +50,15 @@ export class LoadAggregate {
   private readonly errors = new Map<string, number>();
   private readonly sketches: Record<LoadMetricName, QuantileSketch>;
 
-  constructor(readonly expect: CallOutcome = 'completed') {
+  /**
+   * @param expect the outcome that counts as ok
+   * @param allowVoicemail whether a `completed` call that reached an answering machine is ok when
+   *   `completed` is expected (default false, as in `judgeCall`)
+   */
+  constructor(
+    readonly expect: CallOutcome = 'completed',
+    readonly allowVoicemail = false,
+  ) {
     this.sketches = {} as Record<LoadMetricName, QuantileSketch>;
     for (const m of METRICS) this.sketches[m] = new QuantileSketch();
   }
@@ -57,7 +66,7 @@ export class LoadAggregate {
   /** Adds one finished call. */
   record(s: CallSample): void {
     this.finishedCount++;
-    if (s.outcome === this.expect) this.okCount++;
+    if (s.outcome === this.expect && !failsOnVoicemail(s.outcome, s.voicemail, this.expect, this.allowVoicemail)) this.okCount++;
     bump(this.outcomes, s.outcome);
     bump(this.endReasons, s.endReason);
     bump(this.statuses, s.status === null ? 'none' : String(s.status));

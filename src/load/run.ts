@@ -23,6 +23,8 @@ export interface RunLoadOptions {
   resultsPath?: string | null;
   /** The outcome that counts as success (default `completed`). */
   expect?: CallOutcome;
+  /** A `completed` call that reached an answering machine still counts as ok (default false: it fails an expected `completed`). */
+  allowVoicemail?: boolean;
   /** Aborting stops new calls, hangs up the active ones, and still resolves with everything. */
   signal?: AbortSignal;
   clock?: Clock;
@@ -107,7 +109,7 @@ export async function runLoadWith(
   readThreads: () => LoadThreadReadings,
 ): Promise<LoadSummary> {
   const clock = options.clock ?? systemClock;
-  const aggregate = new LoadAggregate(options.expect ?? 'completed');
+  const aggregate = new LoadAggregate(options.expect ?? 'completed', options.allowVoicemail ?? false);
   const writer = options.resultsPath ? await JsonLinesWriter.open(options.resultsPath) : null;
   const starts = new RateWindow(clock);
   let stopping = false;

@@ -10,6 +10,8 @@ export interface CallSample {
   outcome: CallOutcome;
   /** The result's end reason (`voicemail`, `agent hung up`, `silence timed out`, …). */
   endReason: string;
+  /** An answering machine's beep was heard (`result.voicemail`). */
+  voicemail: boolean;
   /** Final SIP status of the INVITE, null when none arrived. */
   status: number | null;
   /** `error.code` when the call errored. */
@@ -55,6 +57,7 @@ export function sampleOfResult(result: CallResult): CallSample {
   return {
     outcome: result.outcome,
     endReason: typeof result.endReason === 'string' ? result.endReason : 'unknown',
+    voicemail: typeof result.voicemail === 'object' && result.voicemail !== null,
     status: num(result.sip?.finalStatus),
     errorCode: typeof result.error?.code === 'string' ? result.error.code : null,
     setupMs: num(result.timings?.answerMs),

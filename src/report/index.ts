@@ -14,7 +14,7 @@ export {
   scriptedWerJsonSchema,
 } from './schema';
 export type { JsonSchemaNode } from './schema';
-export { toJUnit, judgeCall } from './junit';
+export { toJUnit, judgeCall, failsOnVoicemail } from './junit';
 export type { JUnitOptions, JUnitThresholds, JUnitVerdict } from './junit';
 export { renderSummary } from './summary';
 export { evaluationOf } from './evaluation';

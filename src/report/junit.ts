@@ -19,6 +19,11 @@ export interface JUnitOptions {
   /** The outcome every call should have. Default `completed`. */
   expect?: CallOutcome;
   thresholds?: JUnitThresholds;
+  /**
+   * Accept a `completed` call that reached an answering machine (`result.voicemail`). Default
+   * false: a test call is meant to reach the agent, so voicemail fails an expected `completed`.
+   */
+  allowVoicemail?: boolean;
   /** `<testsuite name>`, also the testcase classname prefix. Default `sipprobe`. */
   suiteName?: string;
 }
@@ -37,6 +42,14 @@ function checkThreshold(name: keyof JUnitThresholds, value: unknown): number | u
   return value;
 }
 
+/**
+ * Whether a call misses its expectation only by landing on an answering machine: `completed`
+ * expected and reached, but a beep was heard (`voicemail`) and voicemail is not allowed.
+ */
+export function failsOnVoicemail(outcome: CallOutcome, voicemail: boolean, expect: CallOutcome, allowVoicemail = false): boolean {
+  return voicemail && !allowVoicemail && expect === 'completed' && outcome === 'completed';
+}
+
 /** Why a call failed its expectation; empty `failures` and null `error` means it passed. */
 export function judgeCall(result: CallResult, options: JUnitOptions = {}): JUnitVerdict {
   const expect = options.expect ?? 'completed';
@@ -51,6 +64,9 @@ export function judgeCall(result: CallResult, options: JUnitOptions = {}): JUnit
       return { error: { type: result.error.code, message: `outcome error, expected ${expect}: ${result.error.message}` }, failures };
     }
     failures.push(`outcome ${result.outcome} (${status}; ${result.endReason}), expected ${expect}`);
+  } else if (result.voicemail && failsOnVoicemail(result.outcome, true, expect, options.allowVoicemail)) {
+    const v = result.voicemail;
+    failures.push(`reached voicemail: an answering-machine beep (${Math.round(v.beepFrequencyHz)} Hz) at ${(v.beepStartMs / 1000).toFixed(2)} s, not the agent (allowVoicemail / --allow-voicemail accepts it)`);
   }
   if (result.outcome === 'completed') {
     if (maxP90 !== undefined) {

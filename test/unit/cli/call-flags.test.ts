@@ -97,6 +97,32 @@ describe('--voicemail', () => {
   });
 });
 
+describe('--allow-voicemail (load)', () => {
+  /** `sipprobe load` whose every call reaches an answering machine; the exit status. */
+  async function voicemailRun(argv: string[]): Promise<number> {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-vm-'));
+    const sink = { write: () => true, isTTY: false };
+    try {
+      return await runLoadCommand(loadOpts([...argv, '--results', join(dir, 'r.jsonl')]), {
+        stdout: sink as never,
+        stderr: sink as never,
+        cwd: dir,
+        createCaller: () => ({
+          call: () => ({ result: Promise.resolve({ ...fakeResult('completed', { answerMs: 10, status: 200 }), endReason: 'voicemail', voicemail: { beepStartMs: 5000, beepEndMs: 5500, beepFrequencyHz: 1000 } }) }),
+          close: async () => {},
+        }),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test('calls that reached voicemail fail the run (exit 1); with --allow-voicemail they pass (exit 0)', async () => {
+    expect(await voicemailRun([])).toBe(1);
+    expect(await voicemailRun(['--allow-voicemail'])).toBe(0);
+  });
+});
+
 describe('--silence-timeout', () => {
   test('call: a duration becomes timeouts.silenceMs, beside --ring-timeout', () => {
     expect(prepareCall(callOpts(['--silence-timeout', '10s']), { cwd: '/' }).options.timeouts).toEqual({ silenceMs: 10_000 });

@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CallCommandOptions } from '../../../src/cli/args';
+import { parseCli, type CallCommandOptions } from '../../../src/cli/args';
 import { prepareCall, reportCall } from '../../../src/cli/call-command';
 import { CliInputError } from '../../../src/cli/input-error';
 import type { CallResult } from '../../../src/caller/result';
@@ -103,6 +103,20 @@ describe('reportCall: exit status and reasons', () => {
     const z = io();
     expect(reportCall(fixture('busy.json'), prepared({}), z)).toBe(1);
     expect(z.err).toMatch(/FAILED: outcome busy \(486 Busy Here/);
+  });
+
+  it('a completed call that reached voicemail: exit 1 with the beep named; --allow-voicemail: exit 0; the JUnit agrees', () => {
+    const vm: CallResult = { ...fixture('completed.json'), endReason: 'voicemail', voicemail: { beepStartMs: 5120, beepEndMs: 5700, beepFrequencyHz: 1000 } };
+    const x = io();
+    const junit = join(dir, 'vm.xml');
+    expect(reportCall(vm, prepared({ junit }), x)).toBe(1);
+    expect(x.err).toContain('FAILED: reached voicemail: an answering-machine beep (1000 Hz) at 5.12 s, not the agent');
+    expect(readFileSync(junit, 'utf8')).toMatch(/failures="1"/);
+    expect(parseCli(['call', base.target, '--allow-voicemail'], {})).toMatchObject({ options: { allowVoicemail: true } });
+    const y = io();
+    expect(reportCall(vm, prepared({ junit, allowVoicemail: true }), y)).toBe(0);
+    expect(y.err).not.toContain('FAILED');
+    expect(readFileSync(junit, 'utf8')).toMatch(/failures="0"/);
   });
 
   it('an unreachable call reports its error code', () => {

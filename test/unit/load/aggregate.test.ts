@@ -64,6 +64,21 @@ describe('LoadAggregate', () => {
     expect(sampleOfResult({ ...fakeResult('error'), endReason: 7 } as never).endReason).toBe('unknown');
   });
 
+  it('a completed call that reached voicemail is not ok when completed is expected, unless allowed', () => {
+    const vm = { ...fakeResult('completed'), voicemail: { beepStartMs: 5000, beepEndMs: 5500, beepFrequencyHz: 1000 } };
+    const strict = new LoadAggregate();
+    strict.record(sampleOfResult(vm));
+    strict.record(sampleOfResult(fakeResult('completed')));
+    expect([strict.ok, strict.failed]).toEqual([1, 1]);
+    expect(strict.outcomeCounts().completed).toBe(2);
+    const allowing = new LoadAggregate('completed', true);
+    allowing.record(sampleOfResult(vm));
+    expect([allowing.ok, allowing.failed]).toEqual([1, 0]);
+    const busy = new LoadAggregate('busy');
+    busy.record(sampleOfResult(vm));
+    expect(busy.failed).toBe(1);
+  });
+
   it('counts against the expected outcome', () => {
     const a = new LoadAggregate('busy');
     a.record(sampleOfResult(fakeResult('busy', { status: 486 })));

@@ -29,6 +29,16 @@ describe('toJUnit', () => {
     expect(parseXml(toJUnit(loadResult('busy'), { expect: 'busy' })).attrs.failures).toBe('0');
   });
 
+  it('a completed call that reached voicemail fails an expected completed, unless allowVoicemail', () => {
+    const vm = { ...loadResult('completed'), endReason: 'voicemail', voicemail: { beepStartMs: 5120, beepEndMs: 5700, beepFrequencyHz: 998.6 } };
+    expect(judgeCall(vm).failures).toEqual(['reached voicemail: an answering-machine beep (999 Hz) at 5.12 s, not the agent (allowVoicemail / --allow-voicemail accepts it)']);
+    expect(judgeCall(vm, { allowVoicemail: true }).failures).toEqual([]);
+    // not a voicemail question when something else was expected, nor for results from before detection
+    expect(judgeCall(vm, { expect: 'busy' }).failures).toEqual(['outcome completed (200 OK; voicemail), expected busy']);
+    expect(judgeCall(loadResult('completed')).failures).toEqual([]);
+    expect(parseXml(toJUnit(vm)).attrs.failures).toBe('1');
+  });
+
   it('an errored call is an <error> with its code', () => {
     const r = loadResult('unreachable');
     r.outcome = 'error';
