@@ -38,6 +38,8 @@ describe('our SIP endpoint', () => {
     const result = await call.result;
 
     expect(result.outcome).toBe('completed');
+    // the agent itself answered, not an answering machine (a greeting and then a beep)
+    expect(result.voicemail).toBeNull();
     expect(result.endedBy).toBe('agent');
     expect(result.ids.runId).toBe('ci-run-42');
     expect(result.rtp?.received.packets).toBeGreaterThan(50);
