@@ -127,10 +127,7 @@ export class SrtpContext {
     } else {
       v = Math.max(0, estimateRoc(st.roc, st.sl, seq));
       if (v > MAX_ROC) throw new SrtpError('SRTP_KEY_EXHAUSTED', 'SRTP rollover counter exhausted; re-key');
-      if (v > st.roc) {
-        st.roc = v;
-        st.sl = seq;
-      } else if (v === st.roc && seq > st.sl) st.sl = seq;
+      advanceIndex(st, v, seq);
     }
     const tagLen = this.rtpTagLength;
     const out = Buffer.allocUnsafe(len + tagLen);
@@ -175,10 +172,7 @@ export class SrtpContext {
       fresh.window.record(index);
       this.#remember(this.#rtpReceive, ssrc, fresh);
     } else {
-      if (v > st.roc) {
-        st.roc = v;
-        st.sl = seq;
-      } else if (v === st.roc && seq > st.sl) st.sl = seq;
+      advanceIndex(st, v, seq);
       st.window.record(index);
     }
     return out;
@@ -271,14 +265,8 @@ export class SrtpContext {
     const iv = this.#iv;
     const s = this.#rtp.salt;
     s.copy(iv, 0, 0, 14);
-    iv[4] ^= ssrc >>> 24;
-    iv[5] ^= (ssrc >>> 16) & 0xff;
-    iv[6] ^= (ssrc >>> 8) & 0xff;
-    iv[7] ^= ssrc & 0xff;
-    iv[8] ^= roc >>> 24;
-    iv[9] ^= (roc >>> 16) & 0xff;
-    iv[10] ^= (roc >>> 8) & 0xff;
-    iv[11] ^= roc & 0xff;
+    xor32(iv, 4, ssrc);
+    xor32(iv, 8, roc);
     iv[12] ^= seq >>> 8;
     iv[13] ^= seq & 0xff;
     iv[14] = 0;
@@ -289,14 +277,8 @@ export class SrtpContext {
   #rtcpIv(ssrc: number, index: number): void {
     const iv = this.#iv;
     this.#rtcp.salt.copy(iv, 0, 0, 14);
-    iv[4] ^= ssrc >>> 24;
-    iv[5] ^= (ssrc >>> 16) & 0xff;
-    iv[6] ^= (ssrc >>> 8) & 0xff;
-    iv[7] ^= ssrc & 0xff;
-    iv[10] ^= index >>> 24;
-    iv[11] ^= (index >>> 16) & 0xff;
-    iv[12] ^= (index >>> 8) & 0xff;
-    iv[13] ^= index & 0xff;
+    xor32(iv, 4, ssrc);
+    xor32(iv, 10, index);
     iv[14] = 0;
     iv[15] = 0;
   }
@@ -326,6 +308,22 @@ export class SrtpContext {
 function estimateRoc(roc: number, sl: number, seq: number): number {
   if (sl < 32768) return seq - sl > 32768 ? roc - 1 : roc;
   return sl - 32768 > seq ? roc + 1 : roc;
+}
+
+/** Takes the packet index (v, seq) as the highest seen when it is (RFC 3711 §3.3.1: ROC and s_l). */
+function advanceIndex(st: { roc: number; sl: number }, v: number, seq: number): void {
+  if (v > st.roc) {
+    st.roc = v;
+    st.sl = seq;
+  } else if (v === st.roc && seq > st.sl) st.sl = seq;
+}
+
+/** XORs the 32-bit big-endian `v` into `buf[at, at + 4)` (IV construction). */
+function xor32(buf: Buffer, at: number, v: number): void {
+  buf[at] ^= v >>> 24;
+  buf[at + 1] ^= (v >>> 16) & 0xff;
+  buf[at + 2] ^= (v >>> 8) & 0xff;
+  buf[at + 3] ^= v & 0xff;
 }
 
 /** Length of the RTP header (fixed part, CSRCs, extension) that stays in clear. */
