@@ -82,31 +82,33 @@ export function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
         onStartError: (_i, err) => startFailureResult(options.target, options.transport ?? 'udp', err),
         onFinish: (i, result) => sink.onFinish(i, resultLine(result), sampleOfResult(result), result),
       }),
-    () => ({ pacing: pacing ? [pacing()] : [] }),
+    { inWorkers: false, read: () => ({ pacing: pacing ? [pacing()] : [] }) },
   );
 }
 
-/**
- * What the threads that ran the calls measured, read once the engine's run is over: each
- * starter's pacing, and each worker loop's delay (absent: the calls ran on this thread, which
- * {@link runLoadWith} then measures itself).
- */
-export interface LoadThreadReadings {
-  pacing: ReadonlyArray<LoadPacingData | null | undefined>;
-  loops?: ReadonlyArray<LoadLoopDelayData | null | undefined>;
+/** Where a run's calls run, and what those threads measured (read once the engine's run is over). */
+export interface LoadThreads {
+  /** Worker threads, which measure their own loops; false: this thread, which {@link runLoadWith} measures. */
+  inWorkers: boolean;
+  read(): {
+    /** Each starter's pacing. */
+    pacing: ReadonlyArray<LoadPacingData | null | undefined>;
+    /** Each worker loop's delay (with `inWorkers`). */
+    loops?: ReadonlyArray<LoadLoopDelayData | null | undefined>;
+  };
 }
 
 /**
  * The engine-independent part of a load run (aggregate, results file, progress, interrupt).
- * `readThreads`, called once the engine's run is over, gives the pacing of every starter
+ * `threads.read()`, called once the engine's run is over, gives the pacing of every starter
  * (merged into {@link LoadSummary.pacing}) and the delay of the loops that ran the calls
- * ({@link LoadSummary.eventLoop}).
+ * ({@link LoadSummary.eventLoop}; this thread's is measured here when the calls run on it).
  */
 export async function runLoadWith(
   options: LoadRunCommon,
   workers: number,
   makeEngine: (sink: LoadEngineSink, clock: Clock) => LoadEngine,
-  readThreads: () => LoadThreadReadings,
+  threads: LoadThreads,
 ): Promise<LoadSummary> {
   const clock = options.clock ?? systemClock;
   const aggregate = new LoadAggregate(options.expect ?? 'completed', options.allowVoicemail ?? false);
@@ -157,7 +159,7 @@ export async function runLoadWith(
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   // Only on real time: the monitor samples the real loop, whatever a test's clock says.
-  const ownLoop = clock === systemClock ? new LoopDelayMonitor() : null;
+  const ownLoop = !threads.inWorkers && clock === systemClock ? new LoopDelayMonitor() : null;
   display?.start();
   try {
     // Aborted before the start: stop first, so run() starts nothing.
@@ -171,9 +173,9 @@ export async function runLoadWith(
   if (writer) await writer.close();
   const wallMs = clock.now() - t0;
   // After the results file is closed: bad pacing data from a custom starter loses no result.
-  const threads = readThreads();
-  const pacing = mergeLoadPacing(threads.pacing);
-  const eventLoop = worstLoopDelay(threads.loops ?? [ownLoop?.stop()]);
+  const measured = threads.read();
+  const pacing = mergeLoadPacing(measured.pacing);
+  const eventLoop = worstLoopDelay(threads.inWorkers ? (measured.loops ?? []) : [ownLoop?.stop()]);
   return buildLoadSummary(aggregate, {
     target: options.target,
     plan: options.plan,

@@ -195,6 +195,6 @@ export function runShardedLoad<T>(options: ShardedLoadOptions<T>): Promise<LoadS
     options,
     parts.length,
     (sink) => (engine = new ShardedEngine(options, parts, slices, sink)),
-    () => ({ pacing: engine?.pacing ?? [], loops: engine?.loopDelay ?? [] }),
+    { inWorkers: true, read: () => ({ pacing: engine?.pacing ?? [], loops: engine?.loopDelay ?? [] }) },
   );
 }
