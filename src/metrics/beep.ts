@@ -68,8 +68,12 @@ const DEFAULTS: Required<BeepDetectorOptions> = {
 
 const FULL_SCALE_SQUARED = 32768 * 32768;
 
-/** Level, frequency and purity of one frame of 16-bit PCM. Pure function. */
-export function analyzeTone(pcm: Int16Array, sampleRate: number): ToneAnalysis {
+/**
+ * Level, frequency and purity of one frame of 16-bit PCM. Pure function. Below `minLevelDbfs`
+ * the frame cannot be a tone, and its purity is left 0 (no Goertzel pass: most frames of a call
+ * are quiet).
+ */
+export function analyzeTone(pcm: Int16Array, sampleRate: number, minLevelDbfs = -Infinity): ToneAnalysis {
   const n = pcm.length;
   if (n === 0) return { levelDbfs: -Infinity, frequencyHz: NaN, purity: 0 };
   let sum = 0;
@@ -97,6 +101,7 @@ export function analyzeTone(pcm: Int16Array, sampleRate: number): ToneAnalysis {
   const levelDbfs = meanSquare > 0 ? 10 * Math.log10(meanSquare / FULL_SCALE_SQUARED) : -Infinity;
   if (rising < 3 || meanSquare === 0) return { levelDbfs, frequencyHz: NaN, purity: 0 };
   const frequencyHz = ((rising - 1) * sampleRate) / (last - first);
+  if (levelDbfs < minLevelDbfs) return { levelDbfs, frequencyHz, purity: 0 };
   // Goertzel at that frequency: |X(f)|² of a sine of amplitude A over n samples is (A·n/2)²,
   // and its mean square A²/2, so 2|X|²/n² over the mean square is 1 for a pure tone.
   const coeff = 2 * Math.cos((2 * Math.PI * frequencyHz) / sampleRate);
@@ -148,7 +153,7 @@ export class BeepDetector {
   push(pcm: Int16Array, tMs: number): BeepDetection | null {
     const o = this.o;
     const durMs = (pcm.length * 1000) / this.sampleRate;
-    const a = analyzeTone(pcm, this.sampleRate);
+    const a = analyzeTone(pcm, this.sampleRate, o.minLevelDbfs);
     const loud = a.levelDbfs >= o.minLevelDbfs;
     const tone = loud && a.purity >= o.minPurity && a.frequencyHz >= o.minFrequencyHz && a.frequencyHz <= o.maxFrequencyHz;
     const run = this.run;

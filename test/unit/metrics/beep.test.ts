@@ -63,6 +63,13 @@ describe('analyzeTone', () => {
     expect(analyzeTone(noise, SR).purity).toBeLessThan(0.3);
   });
 
+  it('below a given level: the frequency, but no purity pass', () => {
+    const quiet = analyzeTone(tone([1000], 20, 100), SR, -40);
+    expect(Math.abs(quiet.frequencyHz - 1000)).toBeLessThan(5);
+    expect(quiet.purity).toBe(0);
+    expect(analyzeTone(tone([1000], 20, 100), SR).purity).toBeGreaterThan(0.95);
+  });
+
   it('silence and empty frames: no frequency, no purity', () => {
     expect(analyzeTone(new Int16Array(FRAME), SR)).toEqual({ levelDbfs: -Infinity, frequencyHz: NaN, purity: 0 });
     expect(analyzeTone(new Int16Array(0), SR)).toEqual({ levelDbfs: -Infinity, frequencyHz: NaN, purity: 0 });
