@@ -8,10 +8,9 @@ import * as names from './header-names';
 import * as model from './message';
 import type { SipMessage } from './message';
 import { SipParseError, type SipParseErrorCode } from './parse-error';
-import { isAscii } from 'node:buffer';
 
-/** Node's own latin1 decoder on Buffer.prototype: what `toString('latin1', a, b)` calls after checking its arguments. */
-type Latin1Sliceable = { latin1Slice(start: number, end: number): string };
+/** Node's own UTF-8 decoder on Buffer.prototype: what `toString('utf8', a, b)` calls after checking its arguments. */
+type Utf8Sliceable = { utf8Slice(start: number, end: number): string };
 
 /** Parser limits. Defaults are generous for SIP but bound the work hostile input can cause. */
 export interface SipParseLimits {
@@ -237,13 +236,15 @@ function scan(buf: Buffer, start: number, end: number, lim: ResolvedLimits, stre
   if (p >= end) err('SIP_PARSE_EMPTY', 'no message', p);
   if (end - base > lim.maxMessageBytes && !stream) err('SIP_PARSE_LIMIT', 'message too large', base + lim.maxMessageBytes);
 
-  let s: string;
-  let aligned: boolean;
-  if (end - base <= WHOLE_DECODE_MAX && base === 0 && end === buf.length && isAscii(buf)) {
-    // the usual datagram: all ASCII, so the latin1 text (a plain copy) is also the UTF-8 text
-    s = (buf as unknown as Latin1Sliceable).latin1Slice(0, end);
-    aligned = true;
-  } else {
+  let s = '';
+  let aligned = false;
+  if (end - base <= WHOLE_DECODE_MAX && base === 0 && end === buf.length) {
+    // the usual datagram, decoded whole: one code unit per byte unless it holds multi-byte UTF-8
+    // (V8's decoder has an ASCII fast path; cheaper than checking for ASCII first)
+    s = (buf as unknown as Utf8Sliceable).utf8Slice(0, end);
+    aligned = s.length === end;
+  }
+  if (!aligned) {
     let dz = end < buf.length ? buf.subarray(base, end).indexOf(CRLFCRLF) : buf.indexOf(CRLFCRLF, base) - base;
     dz = dz < 0 || base + dz + 4 > end ? end : base + dz + 4;
     s = buf.toString('utf8', base, dz);
