@@ -180,7 +180,9 @@ export interface PacerStats {
  * 1 ms granularity and fire up to ~1.5 ms late, so the timer aims `earlyMs` before the earliest
  * deadline and each wake-up hands over every frame due within that window (optionally spinning
  * up to `spinMs` for an exact hit); the real send time is thereby centred on the schedule
- * instead of always lagging it, without a busy loop. After a stall, each stream delivers at most
+ * instead of always lagging it, without a busy loop. A busy loop runs its timers only between
+ * turns that may each read hundreds of datagrams, so I/O callbacks call {@link Pacer.poll} to hand
+ * over frames that fell due meanwhile. After a stall, each stream delivers at most
  * `maxCatchUpFrames` overdue frames and skips (and counts) the rest rather than flooding.
  * With no streams left the timer is cleared, so an idle pacer holds no handle.
  */
@@ -266,6 +268,30 @@ export class Pacer {
    */
   histogramData(): PacingHistogramData {
     return this.totals.toJSON();
+  }
+
+  /**
+   * Delivers the frames that are already due without waiting for the timer. Call it from I/O
+   * callbacks (every received RTP packet does): under load one event-loop turn handles hundreds
+   * of datagrams before timers run again, and every frame falling due meanwhile would go out
+   * late. Costs one clock read when nothing is due; never sends a frame early.
+   */
+  poll(): void {
+    if (this.running) return;
+    const heap = this.heap;
+    let top = heap.peek();
+    if (top === undefined || top.deadline - this.clock.now() > DUE_EPSILON_MS) return;
+    this.running = true;
+    try {
+      do {
+        const now = this.clock.now();
+        if (top.deadline - now > DUE_EPSILON_MS) break;
+        this.deliver(top, now);
+      } while ((top = heap.peek()) !== undefined);
+    } finally {
+      this.running = false;
+    }
+    this.arm();
   }
 
   /** Removes every stream and clears the timer. The pacer may be reused afterwards. */

@@ -473,6 +473,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly rtcpEnabled: boolean;
   private readonly rtcpIntervalMs: number;
   private readonly cname: string;
+  private readonly pacer: Pacer;
   private readonly pacedStream: PacedStream;
   private readonly tap: RtpPacketTap | null;
   private readonly localRtp: RtpEndpoint;
@@ -647,7 +648,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.rtcpSocket.on('message', this.onRtcpMessage);
       this.rtcpSocket.on('error', this.onSocketError);
     }
-    this.pacedStream = (options.pacer ?? sharedPacer()).add({ ptimeMs: codec.ptimeMs, onTick: this.onTick, histogram: false });
+    this.pacer = options.pacer ?? sharedPacer();
+    this.pacedStream = this.pacer.add({ ptimeMs: codec.ptimeMs, onTick: this.onTick, histogram: false });
     if (this.rtcpEnabled) this.scheduleRtcp();
     portsInUse.add(ports);
   }
@@ -994,6 +996,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   private readonly onRtpMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
     if (this.closing) return;
+    // media arrives all the time: a chance to send frames due while this loop turn reads datagrams
+    this.pacer.poll();
     if (this.tap) this.tap('received', msg, this.localRtp, rinfo);
     try {
       if (this.rtcpMux && isRtcpDatagram(msg)) this.handleRtcp(msg, rinfo);

@@ -219,6 +219,86 @@ describe('Pacer after a stall', () => {
   });
 });
 
+describe('Pacer.poll (frames due while I/O runs)', () => {
+  test('delivers exactly the frames already due, in deadline order, then leaves the rest to the timer', () => {
+    const clock = new StallClock(1000);
+    const pacer = new Pacer({ clock });
+    const ticks: Tick[] = [];
+    pacer.add({ ptimeMs: 20, onTick: recorder(clock, ticks, 'a') });
+    pacer.add({ ptimeMs: 20, startAt: 1010, onTick: recorder(clock, ticks, 'b') });
+    clock.advance(0); // a0 at 1000
+    clock.lag = 15; // the clock reads 1015 while the timer (aimed at b0, 1010) has not fired
+    pacer.poll();
+    expect(ticks.map((t) => [t.stream, t.index, t.scheduled, t.at])).toEqual([
+      ['a', 0, 1000, 1000],
+      ['b', 0, 1010, 1015],
+    ]);
+    pacer.poll(); // nothing more is due: a1 at 1020
+    expect(ticks).toHaveLength(2);
+    expect(pacer.stats()).toMatchObject({ sent: 2, late: 1, early: 0 });
+    clock.lag = 0;
+    clock.advance(30); // the timer takes over at a1 (1020) and b1 (1030), with nothing delivered twice
+    expect(ticks.slice(2).map((t) => [t.stream, t.index, t.at])).toEqual([
+      ['a', 1, 1020],
+      ['b', 1, 1030],
+    ]);
+    pacer.close();
+  });
+
+  test('never sends before the deadline, even inside the early window the timer uses', () => {
+    const clock = new StallClock(1000);
+    const pacer = new Pacer({ clock, earlyMs: 1 });
+    const ticks: Tick[] = [];
+    pacer.add({ ptimeMs: 20, startAt: 1001, onTick: recorder(clock, ticks, 'a') });
+    clock.lag = 0.5; // 0.5 ms before the deadline: within earlyMs, but not due
+    pacer.poll();
+    expect(ticks).toHaveLength(0);
+    clock.lag = 1;
+    pacer.poll();
+    expect(ticks.map((t) => [t.index, t.at])).toEqual([[0, 1001]]);
+    expect(pacer.stats().early).toBe(0);
+    pacer.close();
+  });
+
+  test('applies the catch-up limit after a stall like the timer does', () => {
+    const clock = new StallClock(0);
+    const pacer = new Pacer({ clock, maxCatchUpFrames: 2 });
+    const ticks: Tick[] = [];
+    pacer.add({ ptimeMs: 20, onTick: recorder(clock, ticks, 'a') });
+    clock.lag = 200; // frames 0..10 due
+    pacer.poll();
+    expect(ticks.map((t) => t.index)).toEqual([8, 9, 10]);
+    expect(pacer.stats().skipped).toBe(8);
+    pacer.close();
+  });
+
+  test('is a no-op inside onTick, without streams, and after close', () => {
+    const clock = new StallClock(0);
+    const pacer = new Pacer({ clock });
+    pacer.poll();
+    expect(pacer.hasPendingTimer).toBe(false);
+    const ticks: Tick[] = [];
+    pacer.add({
+      ptimeMs: 20,
+      onTick: (index, scheduled) => {
+        ticks.push({ stream: 'a', index, scheduled, at: clock.now() });
+        if (index === 0) clock.lag = 40; // two more frames fall due while the first is being sent
+        pacer.poll(); // re-entrant: must not deliver them from inside this tick
+        inner.push(ticks.length);
+      },
+    });
+    const inner: number[] = [];
+    clock.advance(0);
+    expect(inner).toEqual([1, 2, 3]); // each tick saw only itself delivered so far
+    expect(ticks.map((t) => t.index)).toEqual([0, 1, 2]); // the outer wake-up delivers them in order
+    pacer.close();
+    clock.lag += 100;
+    pacer.poll();
+    expect(ticks).toHaveLength(3);
+    expect(pacer.hasPendingTimer).toBe(false);
+  });
+});
+
 describe('Pacer lifecycle', () => {
   test('the timer is cleared when the last stream goes, and comes back with the next', () => {
     const clock = new FakeClock(0);

@@ -218,6 +218,23 @@ describe('RtpSession: sending (FakeClock pacer)', () => {
     }
   });
 
+  test('a received packet sends the frames already due, before the pacer timer fires', async () => {
+    const clock = new StallClock(1000);
+    const { session, remote, cleanup } = await fixture({}, clock);
+    try {
+      clock.advance(0); // frame 0
+      await waitFor(() => rtpOf(remote).length === 1);
+      clock.lag = 25; // frame 1 (1020) is due, but the timer has not run: the loop is busy reading
+      await remote.send(packet({ sequenceNumber: 7 }), session.localPort);
+      await waitFor(() => rtpOf(remote).length === 2);
+      await settle();
+      expect(rtpOf(remote)).toHaveLength(2); // frame 2 (1040) is not due yet
+      expect(session.stats().received.packets).toBe(1);
+    } finally {
+      await cleanup();
+    }
+  });
+
   test('DTMF: RFC 4733 packets on the negotiated PT, audio paused meanwhile, promise resolves', async () => {
     const { clock, session, remote, cleanup } = await fixture({ telephoneEventPayloadType: 101 });
     try {
