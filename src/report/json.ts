@@ -15,9 +15,36 @@ export interface ToJsonOptions {
  */
 export function toJson(result: CallResult, options: ToJsonOptions = {}): string {
   const indent = options.indent ?? 2;
-  checkJsonable(result, [], new Set());
+  // the quick walk passes nearly always; the one that names the offending path runs only on failure
+  if (!isJsonable(result, new Set())) checkJsonable(result, [], new Set());
   const { schemaVersion, ...rest } = result;
   return JSON.stringify({ schemaVersion, ...rest }, null, indent);
+}
+
+function isJsonable(value: unknown, open: Set<object>): boolean {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value);
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'object': {
+      if (value === null) return true;
+      if (open.has(value)) return false;
+      open.add(value);
+      let ok = true;
+      if (Array.isArray(value)) {
+        for (let i = 0; ok && i < value.length; i++) ok = isJsonable(value[i], open);
+      } else {
+        for (const key in value) if (Object.hasOwn(value, key) && !(ok = isJsonable((value as Record<string, unknown>)[key], open))) break;
+      }
+      open.delete(value);
+      return ok;
+    }
+    default:
+      return false;
+  }
 }
 
 function checkJsonable(value: unknown, path: string[], open: Set<object>): void {

@@ -75,6 +75,15 @@ describe('toJson + callResultJsonSchema', () => {
     expect(() => toJson(result as never)).toThrow(/circular/);
   });
 
+  it('refuses a bigint or a function with its path', () => {
+    const result = loadResult('completed') as unknown as Record<string, unknown>;
+    (result.warnings as unknown[]).push('fine', 12n);
+    expect(() => toJson(result as never)).toThrow(/CallResult\.warnings\.\d+ is a bigint/);
+    const r2 = loadResult('completed') as unknown as Record<string, unknown>;
+    (r2.sip as Record<string, unknown>).hook = () => 1;
+    expect(() => toJson(r2 as never)).toThrow(/CallResult\.sip\.hook is a function/);
+  });
+
   describe('rejects wrong shapes', () => {
     const cases: Array<[string, (r: Record<string, any>) => void, RegExp]> = [
       ['unknown top-level field', (r) => (r.extra = 1), /additional properties/],
