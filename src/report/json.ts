@@ -15,68 +15,50 @@ export interface ToJsonOptions {
  */
 export function toJson(result: CallResult, options: ToJsonOptions = {}): string {
   const indent = options.indent ?? 2;
-  // the quick walk passes nearly always; the one that names the offending path runs only on failure
-  if (!isJsonable(result, new Set())) checkJsonable(result, [], new Set());
+  // the walk without path bookkeeping passes nearly always; the one that names the path runs on failure
+  if (nonJson(result, new Set(), null) !== null) {
+    const path: string[] = [];
+    fail(path, nonJson(result, new Set(), path)!);
+  }
   const { schemaVersion, ...rest } = result;
   return JSON.stringify({ schemaVersion, ...rest }, null, indent);
 }
 
-function isJsonable(value: unknown, open: Set<object>): boolean {
+/**
+ * What in `value` JSON cannot carry faithfully (null when nothing); with a `path`, it is left
+ * naming where that value sits.
+ */
+function nonJson(value: unknown, open: Set<object>, path: string[] | null): string | null {
   switch (typeof value) {
     case 'number':
-      return Number.isFinite(value);
+      return Number.isFinite(value) ? null : String(value);
     case 'string':
     case 'boolean':
     case 'undefined':
-      return true;
+      return null;
     case 'object': {
-      if (value === null) return true;
-      if (open.has(value)) return false;
+      if (value === null) return null;
+      if (open.has(value)) return 'a circular reference';
       open.add(value);
-      let ok = true;
+      let bad: string | null = null;
       if (Array.isArray(value)) {
-        for (let i = 0; ok && i < value.length; i++) ok = isJsonable(value[i], open);
+        for (let i = 0; bad === null && i < value.length; i++) {
+          path?.push(String(i));
+          if ((bad = nonJson(value[i], open, path)) === null) path?.pop();
+        }
       } else {
-        for (const key in value) if (Object.hasOwn(value, key) && !(ok = isJsonable((value as Record<string, unknown>)[key], open))) break;
+        for (const key in value) {
+          if (!Object.hasOwn(value, key)) continue;
+          path?.push(key);
+          if ((bad = nonJson((value as Record<string, unknown>)[key], open, path)) !== null) break;
+          path?.pop();
+        }
       }
       open.delete(value);
-      return ok;
+      return bad;
     }
     default:
-      return false;
-  }
-}
-
-function checkJsonable(value: unknown, path: string[], open: Set<object>): void {
-  switch (typeof value) {
-    case 'number':
-      if (!Number.isFinite(value)) fail(path, String(value));
-      return;
-    case 'string':
-    case 'boolean':
-    case 'undefined':
-      return;
-    case 'object':
-      if (value === null) return;
-      if (open.has(value)) fail(path, 'a circular reference');
-      open.add(value);
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          path.push(String(i));
-          checkJsonable(value[i], path, open);
-          path.pop();
-        }
-      } else {
-        for (const key of Object.keys(value)) {
-          path.push(key);
-          checkJsonable((value as Record<string, unknown>)[key], path, open);
-          path.pop();
-        }
-      }
-      open.delete(value);
-      return;
-    default:
-      fail(path, `a ${typeof value}`);
+      return `a ${typeof value}`;
   }
 }
 
