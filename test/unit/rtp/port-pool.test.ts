@@ -31,6 +31,20 @@ describe('RtpPortPool', () => {
     expect(new RtpPortPool({ min: 20000, max: 20001 }).capacity).toBe(1);
   });
 
+  test('binds IPv6 sockets for an IPv6 address', async () => {
+    const pool = new RtpPortPool({ min: BASE + 44, max: BASE + 47 });
+    const a = await pool.allocate({ address: '::1' });
+    try {
+      expect(a.rtpSocket.address()).toMatchObject({ address: '::1', family: 'IPv6', port: a.port });
+      expect(a.rtcpSocket!.address()).toMatchObject({ address: '::1', family: 'IPv6', port: a.port + 1 });
+    } finally {
+      await a.release();
+    }
+    const b = await pool.allocate({ address: '127.0.0.1', rtcp: false });
+    expect(b.rtpSocket.address()).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });
+    await b.release();
+  });
+
   test('allocates even RTP ports with RTCP on port + 1, round-robin, and releases them', async () => {
     const pool = new RtpPortPool({ min: BASE, max: BASE + 7 });
     const a = await pool.allocate();
