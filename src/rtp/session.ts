@@ -998,6 +998,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (this.closing) return;
     // media arrives all the time: a chance to send frames due while this loop turn reads datagrams
     this.pacer.poll();
+    if (this.closing) return; // a tick just delivered may have ended this very session
     if (this.tap) this.tap('received', msg, this.localRtp, rinfo);
     try {
       if (this.rtcpMux && isRtcpDatagram(msg)) this.handleRtcp(msg, rinfo);

@@ -235,6 +235,24 @@ describe('RtpSession: sending (FakeClock pacer)', () => {
     }
   });
 
+  test('a frame sent from the packet handler may end the session: the packet is then not processed', async () => {
+    const clock = new StallClock(1000);
+    const { session, remote, cleanup } = await fixture({}, clock);
+    try {
+      clock.advance(0); // frame 0
+      await waitFor(() => rtpOf(remote).length === 1);
+      let closing: Promise<void> | null = null;
+      session.on('sent', () => (closing ??= session.close()));
+      clock.lag = 25; // frame 1 is due: the packet's handler sends it, and its listener closes the session
+      await remote.send(packet({ sequenceNumber: 7 }), session.localPort);
+      await waitFor(() => closing !== null);
+      await closing;
+      expect(session.stats().received.packets).toBe(0);
+    } finally {
+      await cleanup();
+    }
+  });
+
   test('DTMF: RFC 4733 packets on the negotiated PT, audio paused meanwhile, promise resolves', async () => {
     const { clock, session, remote, cleanup } = await fixture({ telephoneEventPayloadType: 101 });
     try {
