@@ -147,7 +147,10 @@ describe('openLoadCaller and its pacer', () => {
     expect(seen[0].pacer).toBeInstanceOf(Pacer);
     expect(seen[1].pacer).not.toBe(seen[0].pacer);
     const s = await runLoad({ target: template.target, plan: { calls: 3, concurrency: 3 }, startCall: a.startCall, pacing: () => a.pacing!() });
-    expect(s.pacing).toMatchObject({ frames: 12, skipped: 0 });
+    // real timers: a stall on a busy machine makes the pacer skip frames, but every one of the 12 is
+    // accounted for, delivered or skipped
+    expect(s.pacing!.frames + s.pacing!.skipped).toBe(12);
+    expect(s.pacing!.frames).toBeGreaterThanOrEqual(3); // each call's last frame is always delivered
     expect(s.pacing!.p99Ms).toBeGreaterThanOrEqual(0);
     expect(s.pacing!.maxMs).toBeLessThan(1000);
     expect(b.pacing!()!.histogram.count).toBe(0); // the other run's pacer saw none of it
@@ -155,6 +158,6 @@ describe('openLoadCaller and its pacer', () => {
     await b.close();
     expect(seen[0].pacer!.size).toBe(0);
     expect(seen[0].pacer!.hasPendingTimer).toBe(false);
-    expect(a.pacing!()!.histogram.count).toBe(12); // still readable after close
+    expect(a.pacing!()!.histogram.count).toBe(s.pacing!.frames); // still readable after close
   });
 });
