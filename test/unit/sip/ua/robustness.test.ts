@@ -155,5 +155,5 @@ describe('user agent robustness', () => {
       ),
       { numRuns: 150 },
     );
-  });
+  }, 60_000); // 150 runs of up to 12 exchanges: half a second alone, far more beside the e2e suites
 });
