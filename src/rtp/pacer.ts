@@ -278,20 +278,9 @@ export class Pacer {
    */
   poll(): void {
     if (this.running) return;
-    const heap = this.heap;
-    let top = heap.peek();
+    const top = this.heap.peek();
     if (top === undefined || top.deadline - this.clock.now() > DUE_EPSILON_MS) return;
-    this.running = true;
-    try {
-      do {
-        const now = this.clock.now();
-        if (top.deadline - now > DUE_EPSILON_MS) break;
-        this.deliver(top, now);
-      } while ((top = heap.peek()) !== undefined);
-    } finally {
-      this.running = false;
-    }
-    this.arm();
+    this.run(0, 0);
   }
 
   /** Removes every stream and clears the timer. The pacer may be reused afterwards. */
@@ -315,22 +304,27 @@ export class Pacer {
     this.timer = undefined;
     this.timerAt = Infinity;
     this.wakeups++;
+    this.run(this.early, this.spinMs);
+  };
+
+  /** Drains (see {@link drain}), then re-arms the timer for what is left. */
+  private run(early: number, spinMs: number): void {
     this.running = true;
     try {
-      this.drain();
+      this.drain(early, spinMs);
     } finally {
       this.running = false;
     }
     this.arm();
-  };
+  }
 
   /**
-   * Delivers every frame due by now + `earlyMs`, spinning over a gap of at most the remaining
-   * spin budget so that a lone deadline can be hit exactly.
+   * Delivers every frame due by now + `early`, spinning over a gap of at most the remaining
+   * `spinMs` budget so that a lone deadline can be hit exactly.
    */
-  private drain(): void {
+  private drain(early: number, spinMs: number): void {
     const clock = this.clock;
-    let spinLeft = this.spinMs;
+    let spinLeft = spinMs;
     for (;;) {
       const top = this.heap.peek();
       if (!top) return;
@@ -343,7 +337,7 @@ export class Pacer {
         // Bounded by iterations too, so a clock that does not advance cannot hang us.
         for (let i = 0; i < 1e7 && now < top.deadline; i++) now = clock.now();
         spinLeft -= now - began;
-      } else if (gap > this.early) {
+      } else if (gap > early) {
         return;
       }
       this.deliver(top, now);
