@@ -26,7 +26,9 @@ export class ArrivalTimeline {
   private lastTs: number | null = null;
   private unwrapped = 0;
   private offset = Infinity;
-  private lastPlaced: { t: number; tick: number } | null = null;
+  /** Time and playout tick of the last frame placed by timestamp (NaN before any). */
+  private lastT = NaN;
+  private lastTick = NaN;
 
   /** Time (ms on the session clock) of the first sample of `f`; `clockRate` is the RTP clock. */
   place(f: ArrivalFrame, clockRate: number): number {
@@ -44,12 +46,13 @@ export class ArrivalTimeline {
       if (f.kind === 'frame' && f.arrivalTime !== undefined) this.offset = Math.min(this.offset, f.arrivalTime - tsMs);
       if (Number.isFinite(this.offset)) {
         const t = tsMs + this.offset;
-        this.lastPlaced = { t, tick: f.time };
+        this.lastT = t;
+        this.lastTick = f.time;
         return t;
       }
     }
     // no timestamp (pre-roll, the far end paused): continue from the last placed frame by playout ticks
-    if (this.lastPlaced) return this.lastPlaced.t + (f.time - this.lastPlaced.tick);
+    if (!Number.isNaN(this.lastT)) return this.lastT + (f.time - this.lastTick);
     return f.time;
   }
 }

@@ -584,7 +584,8 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       const beep = this.beeps.push(mono, t);
       if (beep) this.emit('beep', beep);
     }
-    if (this.listenerCount('audio') > 0) this.emit('audio', { pcm: mono, sampleRate: f.sampleRate, t, kind: f.kind });
+    // the session's frame is only lent for this call; ours is the listener's to keep
+    if (this.listenerCount('audio') > 0) this.emit('audio', { pcm: mono === f.pcm ? mono.slice() : mono, sampleRate: f.sampleRate, t, kind: f.kind });
   }
 
   private onDtmf(e: RtpDtmfEvent): void {

@@ -160,9 +160,12 @@ export interface RtpSessionSrtpOptions {
   readonly receive: RtpSessionSrtpKey;
 }
 
-/** One frame delivered to consumers, once per ptime after the first packet arrived. */
+/**
+ * One frame delivered to consumers, once per ptime after the first packet arrived. The object and
+ * its `pcm` are reused for the next frame: valid only during the listener call (copy to keep).
+ */
 export interface RtpAudioFrame {
-  /** Decoded PCM at the codec's sample rate (interleaved if `channels` is 2). A fresh array the consumer may keep. */
+  /** Decoded PCM at the codec's sample rate (interleaved if `channels` is 2). */
   readonly pcm: Int16Array;
   readonly sampleRate: number;
   readonly channels: number;
@@ -179,9 +182,9 @@ export interface RtpAudioFrame {
   readonly arrivalTime?: number;
 }
 
-/** One frame we sent, for recording the outgoing side. */
+/** One frame we sent, for recording the outgoing side; reused like {@link RtpAudioFrame}. */
 export interface RtpSentFrame {
-  /** The PCM encoded into this frame; a view valid only during the listener call (copy to keep). */
+  /** The PCM encoded into this frame. */
   readonly pcm: Int16Array;
   readonly sampleRate: number;
   /** Scheduled send time on the session's clock. */
@@ -354,6 +357,8 @@ function rtpFramePayloadBytes(codec: Codec): number {
  * or a frame as 16-bit PCM when that is longer (no codec compresses to more). Bounds how far a
  * hostile peer can make the buffer grow.
  */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function maxReceivePayload(codec: Codec): number {
   return Math.min(65535, Math.max(4096, codec.samplesPerFrame * codec.channels * 2));
 }
@@ -363,9 +368,10 @@ function maxReceivePayload(codec: Codec): number {
 let encodeScratch = Buffer.alloc(0);
 const rtcpScratch = Buffer.alloc(MAX_PACKET);
 
-// Likewise the PCM of the frame being sent (handed to 'sent' listeners as a view valid only during
-// the call) and of the frame being decoded (consumers get a copy): one array per frame length and
-// direction for the whole thread, since ticks of different sessions never interleave.
+// Likewise the PCM of the frame being sent and of the frame being decoded, handed to 'sent' and
+// 'audio' listeners as views valid only during the call: one array per frame length and direction
+// for the whole thread, since ticks of different sessions never interleave. A frame handed to
+// listeners allocates nothing, at 50 frames a second per call and direction.
 const sendPcm = new Map<number, Int16Array>();
 const receivePcm = new Map<number, Int16Array>();
 
@@ -522,6 +528,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly rxFrameBytes: number;
   private readonly dtmfReceiver: DtmfReceiver | null;
   private readonly decoded: Int16Array;
+  private readonly audioFrame: Mutable<RtpAudioFrame>;
+  private readonly sentFrame: Mutable<RtpSentFrame>;
   private receivedPackets = 0;
   private receivedBytes = 0;
   private dtmfReceived = 0;
@@ -638,6 +646,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     });
     this.dtmfReceiver = this.rxTePt >= 0 ? new DtmfReceiver({ clockRate: this.teClockRate }) : null;
     this.decoded = sharedPcm(receivePcm, this.decoder.samplesPerFrame * this.decoder.channels);
+    this.audioFrame = { pcm: this.decoded, sampleRate: 0, channels: 1, time: 0, kind: 'idle', rtpTimestamp: 0, arrivalTime: undefined };
+    this.sentFrame = { pcm: this.decoded, sampleRate: 0, time: 0, silence: true };
 
     if (options.remote) this.setRemote(options.remote);
     if (options.direction) this.setDirection(options.direction);
@@ -871,7 +881,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (hadAudio) this.audioFrames++;
     else this.silenceFrames++;
     this.transmit(this.codec.payloadType, this.markerPending, timestamp, scratch, n, time);
-    if (this.listenerCount('sent') > 0) this.emit('sent', { pcm: frame, sampleRate: this.codec.sampleRate, time, silence: !hadAudio });
+    if (this.listenerCount('sent') > 0) {
+      const sent = this.sentFrame;
+      sent.pcm = frame;
+      sent.sampleRate = this.codec.sampleRate;
+      sent.time = time;
+      sent.silence = !hadAudio;
+      this.emit('sent', sent);
+    }
     if (hadAudio && this.queue.length === 0) this.emit('drained');
   }
 
@@ -1144,15 +1161,15 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       out.fill(0);
     }
     if (this.listenerCount('audio') === 0) return;
-    this.emit('audio', {
-      pcm: out.slice(),
-      sampleRate: this.decoder.sampleRate,
-      channels: this.decoder.channels,
-      time,
-      kind,
-      rtpTimestamp: kind === 'idle' ? 0 : f.timestamp,
-      ...(kind === 'frame' ? { arrivalTime: f.arrivalTime } : {}),
-    });
+    const a = this.audioFrame;
+    a.pcm = out;
+    a.sampleRate = this.decoder.sampleRate;
+    a.channels = this.decoder.channels;
+    a.time = time;
+    a.kind = kind;
+    a.rtpTimestamp = kind === 'idle' ? 0 : f.timestamp;
+    a.arrivalTime = kind === 'frame' ? f.arrivalTime : undefined;
+    this.emit('audio', a);
   }
 
   // ---- RTCP ----------------------------------------------------------------------------------

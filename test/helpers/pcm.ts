@@ -10,3 +10,8 @@ export function concatPcm(...parts: Int16Array[]): Int16Array {
   }
   return out;
 }
+
+/** A copy of an RTP session's audio frame to keep: the session reuses the frame and its PCM. */
+export function keepFrame<F extends { readonly pcm: Int16Array }>(f: F): F {
+  return { ...f, pcm: f.pcm.slice() };
+}

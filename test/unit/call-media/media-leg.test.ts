@@ -141,6 +141,21 @@ describe('MediaLeg', () => {
     expect(leftEnergy).toBeGreaterThan(0.5 * 0.3 * 8000 * (8000 * 8000) / 2);
   });
 
+  test("'audio' frames are the listener's to keep: the session lends its decode buffer, the leg hands out copies", async () => {
+    const [a, b] = await pair();
+    const kept: { pcm: Int16Array; atReceipt: Int16Array }[] = [];
+    a.on('audio', (f) => {
+      if (f.kind === 'frame') kept.push({ pcm: f.pcm, atReceipt: f.pcm.slice() });
+    });
+    await b.playPcm(tone(8000, 300, 440), 8000);
+    await wait(150);
+    await Promise.all([a.close(), b.close()]);
+    const loud = kept.filter((k) => k.atReceipt.some((x) => Math.abs(x) > 1000));
+    expect(loud.length).toBeGreaterThan(10);
+    expect(new Set(kept.map((k) => k.pcm)).size).toBe(kept.length);
+    for (const k of kept) expect(k.pcm).toEqual(k.atReceipt);
+  });
+
   test('DTMF goes out as RFC 4733 events and is reported once per digit', async () => {
     const [a, b] = await pair();
     const digits: string[] = [];

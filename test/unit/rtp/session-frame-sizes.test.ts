@@ -12,7 +12,7 @@ import { Pacer } from '../../../src/rtp/pacer';
 import { parseRtp, serializeRtp } from '../../../src/rtp/packet';
 import { RtpPortPool } from '../../../src/rtp/port-pool';
 import { RtpSession, type RtpAudioFrame } from '../../../src/rtp/session';
-import { concatPcm } from '../../helpers/pcm';
+import { concatPcm, keepFrame } from '../../helpers/pcm';
 
 const base = 47000 + (process.pid % 50) * 20;
 const pool = new RtpPortPool({ min: base, max: base + 19 });
@@ -51,7 +51,7 @@ async function open(codec: Codec, depth = 1) {
   const remote = await peer();
   const session = await RtpSession.open({ codec, portPool: pool, clock, pacer, rtcp: false, jitterBufferDepth: depth, remote: { address: '127.0.0.1', port: remote.port } });
   const frames: RtpAudioFrame[] = [];
-  session.on('audio', (f) => frames.push(f));
+  session.on('audio', (f) => frames.push(keepFrame(f)));
   const cleanup = async (): Promise<void> => {
     await session.close();
     await remote.close();

@@ -5,6 +5,7 @@ import { Pacer } from '../../../src/rtp/pacer';
 import { parseRtp } from '../../../src/rtp/packet';
 import { RtpPortPool } from '../../../src/rtp/port-pool';
 import { RtpSession, type RtpAudioFrame, type RtpSessionOptions } from '../../../src/rtp/session';
+import { keepFrame } from '../../helpers/pcm';
 import type { SrtpCryptoSuite } from '../../../src/rtp/srtp';
 
 const pool = new RtpPortPool({ min: 45000 + (process.pid % 50) * 40, max: 45000 + (process.pid % 50) * 40 + 39 });
@@ -50,7 +51,7 @@ describe.each<SrtpCryptoSuite>(['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1
     const { clock, a, b, wireA, cleanup } = await pair(suite);
     try {
       const frames: RtpAudioFrame[] = [];
-      b.on('audio', (f) => frames.push(f));
+      b.on('audio', (f) => frames.push(keepFrame(f)));
       let rtcpAtB = 0;
       b.on('rtcp', () => rtcpAtB++);
       const pcm = new Int16Array(1600).map((_, i) => Math.round(6000 * Math.sin(i / 7)));
@@ -89,7 +90,7 @@ test('a wrong receive key: every packet is dropped as an SRTP authentication fai
   const { clock, b, cleanup } = await pair('AES_CM_128_HMAC_SHA1_80', randomBytes(30));
   try {
     const frames: RtpAudioFrame[] = [];
-    b.on('audio', (f) => frames.push(f));
+    b.on('audio', (f) => frames.push(keepFrame(f)));
     for (let t = 0; t < 10; t++) {
       clock.advance(20);
       await new Promise((r) => setTimeout(r, 3));

@@ -9,6 +9,7 @@ import { parseRtp, serializeRtp, type RtpPacket } from '../../../src/rtp/packet'
 import { RtpPortPool } from '../../../src/rtp/port-pool';
 import { parseRtcp, serializeRtcp } from '../../../src/rtp/rtcp';
 import { RtpSession, RtpSessionError, type RtpAudioFrame, type RtpDtmfEvent, type RtpSessionOptions } from '../../../src/rtp/session';
+import { keepFrame } from '../../helpers/pcm';
 
 const pool = new RtpPortPool({ min: 43000 + (process.pid % 50) * 40, max: 43000 + (process.pid % 50) * 40 + 39 });
 
@@ -356,7 +357,7 @@ describe('RtpSession: receiving (FakeClock pacer)', () => {
     const other = await peer();
     try {
       const frames: RtpAudioFrame[] = [];
-      session.on('audio', (f) => frames.push(f));
+      session.on('audio', (f) => frames.push(keepFrame(f)));
       clock.advance(0); // frame 0, before anything arrived: no audio yet
       const tone = new Int16Array(160).map((_, i) => Math.round(5000 * Math.sin(i / 3)));
       const send = async (seq: number, extra: Partial<Parameters<typeof serializeRtp>[0]> = {}) =>
