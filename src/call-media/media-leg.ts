@@ -725,6 +725,12 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
     return this.sessionStatsLog.length > 0 ? this.sessionStatsLog[this.sessionStatsLog.length - 1] : null;
   }
 
+  /** The largest received jitter (ms) of every RTP session this leg ran (a re-offer may start a new one). */
+  maxJitterMs(): number {
+    const all = this.session ? [...this.sessionStatsLog, this.session.stats()] : this.sessionStatsLog;
+    return all.reduce((m, s) => Math.max(m, s.received.maxJitterMs), 0);
+  }
+
   /**
    * Stops RTP (RTCP BYE), finalises the recording, returns the ports. Pending playbacks and
    * waits resolve. Idempotent.

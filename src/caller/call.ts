@@ -123,7 +123,6 @@ export class Call extends EventEmitter<CallEvents> {
   #endCause: ((c: EndCause) => void) | null = null;
   #pendingCause: EndCause | null = null;
   #inviteSized = false;
-  #maxJitterMs = 0;
   #negotiated: SdpNegotiatedMedia | null = null;
   #finished = false;
   #capture: CallCapture | null = null;
@@ -545,12 +544,6 @@ export class Call extends EventEmitter<CallEvents> {
     const timers: TimerHandle[] = [ctx.clock.setTimeout(() => this.#end('call-timeout'), callMs)];
     if (duration !== undefined) timers.push(ctx.clock.setTimeout(() => this.#end('duration'), duration));
     const silenceTimer = this.#watchSilence(leg, answerT);
-    const jitterTimer = (): void => {
-      const s = leg.stats();
-      if (s) this.#maxJitterMs = Math.max(this.#maxJitterMs, s.received.jitterMs);
-      timers.push(ctx.clock.setTimeout(jitterTimer, 500));
-    };
-    timers.push(ctx.clock.setTimeout(jitterTimer, 500));
     const stop = new AbortController();
     const plan = this.#runPlan(leg, stop.signal).then(
       () => {
@@ -568,8 +561,6 @@ export class Call extends EventEmitter<CallEvents> {
     silenceTimer?.stop();
     leg.clearPlayback();
     await plan;
-    const s = leg.stats();
-    if (s) this.#maxJitterMs = Math.max(this.#maxJitterMs, s.received.jitterMs);
     if (why !== 'agent-bye' && why !== 'dialog-gone' && sipCall.active) {
       this.#event('bye-sent', why);
       const byeRes = await sipCall.bye().catch(() => undefined);
@@ -737,7 +728,7 @@ export class Call extends EventEmitter<CallEvents> {
             lost: s.received.lost,
             lossPercent: Math.round(s.received.lossPercent * 1000) / 1000,
             jitterMs: Math.round(s.received.jitterMs * 1000) / 1000,
-            maxJitterMs: Math.round(Math.max(this.#maxJitterMs, s.received.jitterMs) * 1000) / 1000,
+            maxJitterMs: Math.round(leg.maxJitterMs() * 1000) / 1000,
             duplicates: s.received.duplicates,
             reordered: s.received.reordered,
             dropped: s.dropped.total,

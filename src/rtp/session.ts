@@ -291,6 +291,8 @@ export interface RtpSessionStats {
     readonly lossPercent: number;
     /** Interarrival jitter (RFC 3550 A.8) in ms, on the codec's RTP clock. */
     readonly jitterMs: number;
+    /** The largest the jitter estimate was after any packet, over every source of the session, in ms. */
+    readonly maxJitterMs: number;
     readonly duplicates: number;
     readonly reordered: number;
     readonly dtmfPackets: number;
@@ -418,6 +420,7 @@ interface ReceiveTotals {
   expected: number;
   duplicates: number;
   reordered: number;
+  maxJitterMs: number;
 }
 
 function sameEndpoint(a: RtpEndpoint | null, address: string, port: number): boolean {
@@ -522,7 +525,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private candidateCount = 0;
   private ssrcChanges = 0;
   private recvStats: RtpReceiveStats;
-  private readonly retired: ReceiveTotals = { packets: 0, lost: 0, expected: 0, duplicates: 0, reordered: 0 };
+  private readonly retired: ReceiveTotals = { packets: 0, lost: 0, expected: 0, duplicates: 0, reordered: 0, maxJitterMs: 0 };
   private readonly jitter: JitterBuffer;
   /** Payload bytes of one received frame when payloads can be cut at frame boundaries (G.711, G.722), else 0. */
   private readonly rxFrameBytes: number;
@@ -779,6 +782,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
         lost,
         lossPercent: expected > 0 ? (Math.max(0, lost) * 100) / expected : 0,
         jitterMs: r.jitterMs,
+        maxJitterMs: Math.max(this.retired.maxJitterMs, r.maxJitterMs),
         duplicates: this.retired.duplicates + r.duplicates,
         reordered: this.retired.reordered + r.reordered,
         dtmfPackets: this.dtmfReceived,
@@ -1116,6 +1120,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.retired.expected += old.expected;
     this.retired.duplicates += old.duplicates;
     this.retired.reordered += old.reordered;
+    this.retired.maxJitterMs = Math.max(this.retired.maxJitterMs, old.maxJitterMs);
     this.recvStats = new RtpReceiveStats({ clockRate: this.decoder.clockRate, ssrc });
     this.remoteSsrc = ssrc;
     this.candidateCount = 0;

@@ -68,6 +68,8 @@ export interface RtpReceiveStatsSnapshot {
   readonly jitter: number;
   /** The same jitter in milliseconds. */
   readonly jitterMs: number;
+  /** The largest value the jitter estimate took after any packet, in ms (Wireshark's "Max Jitter"). */
+  readonly maxJitterMs: number;
 }
 
 /**
@@ -100,6 +102,7 @@ export class RtpReceiveStats {
   private discarded = 0;
   private restarts = 0;
   private jitter = 0;
+  private maxJitter = 0;
   private haveTransit = false;
   private lastArrivalRtp = 0;
   private lastTimestamp = 0;
@@ -237,6 +240,7 @@ export class RtpReceiveStats {
       restarts: this.restarts,
       jitter: this.jitter,
       jitterMs: (this.jitter * 1000) / this.clockRate,
+      maxJitterMs: (this.maxJitter * 1000) / this.clockRate,
     };
   }
 
@@ -306,6 +310,7 @@ export class RtpReceiveStats {
       // D(i-1,i) = (Rj - Ri) - (Sj - Si); the timestamp difference is taken mod 2^32 as signed.
       const d = Math.abs(arrivalRtp - this.lastArrivalRtp - ((timestamp - this.lastTimestamp) | 0));
       this.jitter += (d - this.jitter) / 16;
+      if (this.jitter > this.maxJitter) this.maxJitter = this.jitter;
     }
     this.lastArrivalRtp = arrivalRtp;
     this.lastTimestamp = timestamp >>> 0;

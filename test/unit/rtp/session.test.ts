@@ -404,6 +404,10 @@ describe('RtpSession: receiving (FakeClock pacer)', () => {
       expect(st.dropped.unexpectedSsrc).toBe(9);
       expect(st.received.ssrcChanges).toBe(1);
       expect(st.remoteSsrc).toBe(0x5678);
+      // the clock stands still: each packet is one 20 ms frame "late", D = 160 units (RFC 3550 A.8);
+      // the old source's four differences set the maximum, the new one's two its jitter
+      expect(st.received.maxJitterMs).toBeCloseTo((160 * (1 - (15 / 16) ** 4)) / 8, 9);
+      expect(st.received.jitterMs).toBeCloseTo((160 * (1 - (15 / 16) ** 2)) / 8, 9);
       expect(st.received.packets).toBe(5 + 3);
       // Old source: 5 packets, none lost; new one starts at 5009, 3 packets, none lost.
       expect(st.received.expected).toBe(5 + 3);

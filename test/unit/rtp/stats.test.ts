@@ -29,6 +29,7 @@ describe('RtpReceiveStats sequence accounting (RFC 3550 A.1/A.3)', () => {
       restarts: 0,
       jitter: 0,
       jitterMs: 0,
+      maxJitterMs: 0,
     });
   });
 
@@ -177,6 +178,19 @@ describe('RtpReceiveStats jitter (RFC 3550 A.8)', () => {
     const s = new RtpReceiveStats({ clockRate: 8000 });
     for (let i = 0; i < 3; i++) s.receive(i, i * 160, i * 20 + (i === 2 ? 5 : 0));
     expect(s.snapshot().jitter).toBeCloseTo(40 / 16, 9); // 5 ms = 40 units at 8 kHz
+  });
+
+  it('keeps the largest estimate after any packet: a burst of delay stays in maxJitterMs once the jitter decays', () => {
+    const s = new RtpReceiveStats({ clockRate: 8000 });
+    let peak = 0;
+    for (let i = 0; i < 200; i++) {
+      // packets 20..29 arrive 0 / 30 ms late in turn; the rest on time
+      s.receive(i, i * 160, i * 20 + (i >= 20 && i < 30 && i % 2 === 1 ? 30 : 0));
+      peak = Math.max(peak, s.snapshot().jitterMs);
+      expect(s.snapshot().maxJitterMs).toBeCloseTo(peak, 9);
+    }
+    expect(peak).toBeGreaterThan(5);
+    expect(s.snapshot().jitterMs).toBeLessThan(0.1);
   });
 
   it('does not let duplicates or held-timestamp packets move the jitter when asked', () => {
