@@ -66,6 +66,7 @@ export interface RtpSummary {
     lossPercent: number;
     /** RFC 3550 interarrival jitter, in ms. */
     jitterMs: number;
+    /** The largest value the jitter estimate took after any packet (as Wireshark's Max Jitter), in ms. */
     maxJitterMs: number;
     duplicates: number;
     reordered: number;

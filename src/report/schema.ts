@@ -81,7 +81,7 @@ const rtpSummary = objectOf<RtpSummary>({
     lost: { type: 'integer' },
     lossPercent: num,
     jitterMs: { ...ms, description: 'RFC 3550 interarrival jitter, in ms.' },
-    maxJitterMs: ms,
+    maxJitterMs: { ...ms, description: 'The largest value the jitter estimate took after any packet, in ms.' },
     duplicates: count,
     reordered: count,
     dropped: count,
