@@ -9,7 +9,9 @@
  *    over the workers' pacers when sharded), CPU %, memory (heap + external) per active call.
  *    Anchor: SIPp UAC with rtp_stream → SIPp UAS -rtp_echo (bench-sipp.sh rtp). When our loss against SIPp's echo is
  *    over 1 %, the same C also runs against a sipprobe TestAgent echo in a child process, to
- *    tell which side limits.
+ *    tell which side limits. When sipprobe misses a target at some C, a floor row follows: C bare
+ *    UDP streams paced by the same Pacer on one loop to the same echo (bench/load/floor.ts) —
+ *    what Node and the machine do without SIP or any per-frame media work.
  * 3. A ratio table (sipprobe / SIPp) with the core count.
  *
  * Env (all optional): LOAD_BENCH_QUICK=1 (short run, < 2 min), LOAD_BENCH_RATES="500,1000,…",
@@ -27,6 +29,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { makeLogDir, runTool, stopAllPeers, startSippUas } from '../../test/interop/harness';
 import type { LoadSummary } from '../../src/load';
+import { bareStreams } from './floor';
 import { memoryPerActiveCall } from './memory-run';
 import { busiestThreadCpu, CpuWatch, descendantNamed, selfCpu } from './proc';
 import { sippAborted, sippCallRate, sippConcurrentRtp, type SippRun } from './sipp-anchor';
@@ -292,6 +295,37 @@ async function shardedVsSippEcho(concurrent: number, wav: string, workers: numbe
   }
 }
 
+/** The floor (bench/load/floor.ts): bare paced UDP streams on one loop to the same SIPp echo. */
+async function floorVsSippEcho(concurrent: number): Promise<MediaRow> {
+  const uas = await startSippUas({ scenario: 'basic', media: 'echo', maxSeconds: MEDIA_SECONDS + concurrent / 50 + 90 });
+  const load = load1();
+  try {
+    const peerPid = descendantNamed(uas.process.pid, 'sipp');
+    const peerWatch = peerPid ? new CpuWatch(peerPid) : null;
+    const cpu = selfCpu();
+    const steady = new MediaSteadyCpu(concurrent);
+    const r = await bareStreams({ echoPort: uas.mediaPort, concurrent, ratePerSec: mediaRate(concurrent), seconds: MEDIA_SECONDS });
+    const { cpuPercent: wholeCpu, wallMs } = cpu();
+    const { cpuPercent: steadyCpu, loopCpu } = steady.stop();
+    return {
+      who: 'bare streams→SIPp echo',
+      concurrent,
+      ok: concurrent,
+      failed: 0,
+      lossPercent: r.lossPercent,
+      pacingP99Ms: r.pacing.p99Ms,
+      pacingSkipped: r.pacing.skipped,
+      cpu: Number.isFinite(steadyCpu) ? steadyCpu : wholeCpu,
+      loopCpu,
+      peerCpu: peerWatch?.stop(wallMs) ?? NaN,
+      memPerCallKiB: NaN,
+      load,
+    };
+  } finally {
+    await uas.stop();
+  }
+}
+
 async function sippMediaStep(concurrent: number, wav: string): Promise<MediaRow> {
   const load = load1();
   const r = await sippConcurrentRtp(concurrent, MEDIA_SECONDS, wav);
@@ -371,6 +405,11 @@ async function main(): Promise<void> {
         clean = sharded.failed === 0 && sharded.lossPercent < 1 && sharded.pacingP99Ms <= 2;
       }
       if (clean) oursBest = Math.max(oursBest, c);
+      else {
+        const floor = await floorVsSippEcho(c);
+        rows.push(floor);
+        console.log(`  floor: ${c} bare paced UDP streams (no SIP, no media work) on one loop → SIPp echo: loss ${f2(floor.lossPercent)} %, pacing p99 ${f2(floor.pacingP99Ms)} ms, event loop ${f1(floor.loopCpu)} %`);
+      }
       if (withSipp) {
         const s = await sippMediaStep(c, wav);
         rows.push(s);
