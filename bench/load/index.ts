@@ -27,7 +27,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { makeLogDir, runTool, stopAllPeers, startSippUas } from '../../test/interop/harness';
+import { makeLogDir, runTool, stopAllPeers, startSippUas, type SippPeer } from '../../test/interop/harness';
 import type { LoadSummary } from '../../src/load';
 import { bareStreams } from './floor';
 import { memoryPerActiveCall } from './memory-run';
@@ -267,63 +267,64 @@ async function sipprobeVsAgentEcho(concurrent: number, wav: string): Promise<Med
   }
 }
 
-/** The same media step with the calls sharded over worker threads (pacing merged over the workers' pacers). */
-async function shardedVsSippEcho(concurrent: number, wav: string, workers: number): Promise<MediaRow> {
+/** CPU (steady window, every thread and the busiest loop), the peer's CPU and the load average of one run. */
+interface EchoRunCost {
+  cpu: number;
+  loopCpu: number;
+  peerCpu: number;
+  load: string;
+}
+
+/** Runs `step` against a fresh SIPp RTP echo and measures what it cost while it ran. */
+async function againstSippEcho<T>(concurrent: number, step: (uas: SippPeer) => Promise<T>): Promise<{ result: T } & EchoRunCost> {
   const uas = await startSippUas({ scenario: 'basic', media: 'echo', maxSeconds: MEDIA_SECONDS + concurrent / 50 + 90 });
   const load = load1();
   try {
     const peerPid = descendantNamed(uas.process.pid, 'sipp');
     const peerWatch = peerPid ? new CpuWatch(peerPid) : null;
     const cpu = selfCpu();
-    const rate = mediaRate(concurrent);
     const steady = new MediaSteadyCpu(concurrent);
-    const s = await shardedMediaRun({
-      target: `sip:agent@127.0.0.1:${uas.port}`,
-      plan: { calls: concurrent, concurrency: concurrent, ratePerSec: rate },
-      workers,
-      holdMs: MEDIA_SECONDS * 1000,
-      wav,
-      evaluate: EVALUATE,
-      resultsPath: join(uas.logDir, 'sipprobe-calls.jsonl'),
-    });
+    const result = await step(uas);
     const { cpuPercent: wholeCpu, wallMs } = cpu();
     const { cpuPercent: steadyCpu, loopCpu } = steady.stop();
-    const cpuPercent = Number.isFinite(steadyCpu) ? steadyCpu : wholeCpu;
-    return mediaRow(`sipprobe×${workers}→SIPp echo`, concurrent, s, { cpu: cpuPercent, loopCpu, peerCpu: peerWatch?.stop(wallMs) ?? NaN, memPerCallKiB: NaN, load });
+    return { result, cpu: Number.isFinite(steadyCpu) ? steadyCpu : wholeCpu, loopCpu, peerCpu: peerWatch?.stop(wallMs) ?? NaN, load };
   } finally {
     await uas.stop();
   }
 }
 
+/** The same media step with the calls sharded over worker threads (pacing merged over the workers' pacers). */
+async function shardedVsSippEcho(concurrent: number, wav: string, workers: number): Promise<MediaRow> {
+  const { result: s, ...cost } = await againstSippEcho(concurrent, (uas) =>
+    shardedMediaRun({
+      target: `sip:agent@127.0.0.1:${uas.port}`,
+      plan: { calls: concurrent, concurrency: concurrent, ratePerSec: mediaRate(concurrent) },
+      workers,
+      holdMs: MEDIA_SECONDS * 1000,
+      wav,
+      evaluate: EVALUATE,
+      resultsPath: join(uas.logDir, 'sipprobe-calls.jsonl'),
+    }),
+  );
+  return mediaRow(`sipprobe×${workers}→SIPp echo`, concurrent, s, { ...cost, memPerCallKiB: NaN });
+}
+
 /** The floor (bench/load/floor.ts): bare paced UDP streams on one loop to the same SIPp echo. */
 async function floorVsSippEcho(concurrent: number): Promise<MediaRow> {
-  const uas = await startSippUas({ scenario: 'basic', media: 'echo', maxSeconds: MEDIA_SECONDS + concurrent / 50 + 90 });
-  const load = load1();
-  try {
-    const peerPid = descendantNamed(uas.process.pid, 'sipp');
-    const peerWatch = peerPid ? new CpuWatch(peerPid) : null;
-    const cpu = selfCpu();
-    const steady = new MediaSteadyCpu(concurrent);
-    const r = await bareStreams({ echoPort: uas.mediaPort, concurrent, ratePerSec: mediaRate(concurrent), seconds: MEDIA_SECONDS });
-    const { cpuPercent: wholeCpu, wallMs } = cpu();
-    const { cpuPercent: steadyCpu, loopCpu } = steady.stop();
-    return {
-      who: 'bare streams→SIPp echo',
-      concurrent,
-      ok: concurrent,
-      failed: 0,
-      lossPercent: r.lossPercent,
-      pacingP99Ms: r.pacing.p99Ms,
-      pacingSkipped: r.pacing.skipped,
-      cpu: Number.isFinite(steadyCpu) ? steadyCpu : wholeCpu,
-      loopCpu,
-      peerCpu: peerWatch?.stop(wallMs) ?? NaN,
-      memPerCallKiB: NaN,
-      load,
-    };
-  } finally {
-    await uas.stop();
-  }
+  const { result: r, ...cost } = await againstSippEcho(concurrent, (uas) =>
+    bareStreams({ echoPort: uas.mediaPort, concurrent, ratePerSec: mediaRate(concurrent), seconds: MEDIA_SECONDS }),
+  );
+  return {
+    who: 'bare streams→SIPp echo',
+    concurrent,
+    ok: concurrent,
+    failed: 0,
+    lossPercent: r.lossPercent,
+    pacingP99Ms: r.pacing.p99Ms,
+    pacingSkipped: r.pacing.skipped,
+    memPerCallKiB: NaN,
+    ...cost,
+  };
 }
 
 async function sippMediaStep(concurrent: number, wav: string): Promise<MediaRow> {

@@ -353,14 +353,15 @@ function rtpFramePayloadBytes(codec: Codec): number {
   return 0;
 }
 
+/** The frame objects handed to listeners are filled in place for each frame. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
  * The longest payload a session takes into its jitter buffer: 4096 bytes (an Opus packet of up to
  * 120 ms: at most 3 × 1276 bytes as encoders produce them; Asterisk drops datagrams over 4000),
  * or a frame as 16-bit PCM when that is longer (no codec compresses to more). Bounds how far a
  * hostile peer can make the buffer grow.
  */
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 function maxReceivePayload(codec: Codec): number {
   return Math.min(65535, Math.max(4096, codec.samplesPerFrame * codec.channels * 2));
 }
