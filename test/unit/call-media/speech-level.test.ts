@@ -20,7 +20,7 @@ describe('rmsDbfs', () => {
     );
   });
 
-  test('full-scale square wave is 0 dBFS; silence is far below any gate; empty is -Infinity', () => {
+  test('a full-scale constant is 0 dBFS; silence is far below any gate; empty is -Infinity', () => {
     expect(rmsDbfs(new Int16Array(161).fill(-32768))).toBeCloseTo(0, 9);
     expect(rmsDbfs(new Int16Array(160))).toBe(-200);
     expect(rmsDbfs(new Int16Array(0))).toBe(-Infinity);
