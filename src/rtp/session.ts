@@ -651,7 +651,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.dtmfReceiver = this.rxTePt >= 0 ? new DtmfReceiver({ clockRate: this.teClockRate }) : null;
     this.decoded = sharedPcm(receivePcm, this.decoder.samplesPerFrame * this.decoder.channels);
     this.audioFrame = { pcm: this.decoded, sampleRate: 0, channels: 1, time: 0, kind: 'idle', rtpTimestamp: 0, arrivalTime: undefined };
-    this.sentFrame = { pcm: this.decoded, sampleRate: 0, time: 0, silence: true };
+    this.sentFrame = { pcm: this.frame, sampleRate: 0, time: 0, silence: true };
 
     if (options.remote) this.setRemote(options.remote);
     if (options.direction) this.setDirection(options.direction);
