@@ -39,7 +39,7 @@ export interface PacerOptions {
   spinMs?: number;
   /** `unref` the pacer's timer so that it alone does not keep the process alive. Default false. */
   unref?: boolean;
-  /** Called when a stream's `onTick` throws; the pacer keeps going. */
+  /** Called when a stream's `onTick` or `afterTick` throws; the pacer keeps going. */
   onError?: (error: unknown, stream: PacedStream) => void;
 }
 
@@ -54,6 +54,14 @@ export interface PacedStreamOptions {
    * a stall never arrive, so a stream derives its RTP timestamp from `frameIndex`.
    */
   onTick: (frameIndex: number, scheduledTime: number) => void;
+  /**
+   * The part of a frame's work that need not precede other streams' packets (decoding what
+   * arrived, analysis, events). It runs once after each `onTick`, when every frame due in the
+   * same pass has been handed to its `onTick` — so one stream's analysis never delays another
+   * stream's packet — and always before this stream's next `onTick` (also when the stream was
+   * removed in between). Pacing deviations are measured at `onTick` only.
+   */
+  afterTick?: (frameIndex: number, scheduledTime: number) => void;
   /** Clock time of frame 0; default: now (frame 0 is due at once). */
   startAt?: number;
   /**
@@ -73,7 +81,7 @@ export interface PacedStreamStats {
   late: number;
   /** Delivered frames handed over before their scheduled time (within `earlyMs`). */
   early: number;
-  /** `onTick` calls that threw. */
+  /** `onTick` and `afterTick` calls that threw. */
   errors: number;
   /** Median deviation (ms, bucket upper edge); NaN without a per-stream histogram. */
   p50Ms: number;
@@ -115,6 +123,9 @@ class StreamEntry implements HeapEntry, PacedStream {
   errors = 0;
   maxDeviation = 0;
   totalDeviation = 0;
+  /** Frame index whose `afterTick` is still to run (-1: none). */
+  afterIndex = -1;
+  afterScheduled = 0;
   readonly histogram: PacingHistogram | null;
 
   constructor(
@@ -123,6 +134,7 @@ class StreamEntry implements HeapEntry, PacedStream {
     readonly ptimeMs: number,
     readonly startAt: number,
     readonly onTick: (frameIndex: number, scheduledTime: number) => void,
+    readonly afterTick: ((frameIndex: number, scheduledTime: number) => void) | undefined,
     histogram: boolean,
   ) {
     this.deadline = startAt;
@@ -161,7 +173,7 @@ export interface PacerStats {
   late: number;
   /** Frames delivered before their scheduled time (within `earlyMs`). */
   early: number;
-  /** `onTick` calls that threw. */
+  /** `onTick` and `afterTick` calls that threw. */
   errors: number;
   /** Timer wake-ups so far (a cost indicator). */
   wakeups: number;
@@ -182,8 +194,11 @@ export interface PacerStats {
  * up to `spinMs` for an exact hit); the real send time is thereby centred on the schedule
  * instead of always lagging it, without a busy loop. A busy loop runs its timers only between
  * turns that may each read hundreds of datagrams, so I/O callbacks call {@link Pacer.poll} to hand
- * over frames that fell due meanwhile. After a stall, each stream delivers at most
- * `maxCatchUpFrames` overdue frames and skips (and counts) the rest rather than flooding.
+ * over frames that fell due meanwhile. A stream's work that need not be on time (`afterTick`)
+ * runs once the frames due have been handed over, so with hundreds of streams the last packet of
+ * a pass is not held up by every other stream's decoding and analysis. After a stall, each stream
+ * delivers at most `maxCatchUpFrames` overdue frames and skips (and counts) the rest rather than
+ * flooding, and a pass yields to the event loop after 10 ms even while frames are still due.
  * With no streams left the timer is cleared, so an idle pacer holds no handle.
  */
 export class Pacer {
@@ -195,6 +210,9 @@ export class Pacer {
   private readonly unref: boolean;
   private readonly onError?: (error: unknown, stream: PacedStream) => void;
   private readonly heap = new DeadlineHeap<StreamEntry>();
+  /** Streams whose `afterTick` is due once the frames due now are out; `pendingHead` is the next. */
+  private readonly pending: StreamEntry[] = [];
+  private pendingHead = 0;
   private readonly totals = new PacingHistogram();
   private seq = 0;
   private timer: TimerHandle | undefined;
@@ -232,14 +250,15 @@ export class Pacer {
 
   /** Registers a stream; its first tick is due at `startAt` (default now). */
   add(options: PacedStreamOptions): PacedStream {
-    const { ptimeMs, onTick } = options;
+    const { ptimeMs, onTick, afterTick } = options;
     if (!(typeof ptimeMs === 'number' && Number.isFinite(ptimeMs) && ptimeMs >= 1 && ptimeMs <= 1000)) {
       throw new PacerOptionError('ptimeMs must be a number between 1 and 1000');
     }
     if (typeof onTick !== 'function') throw new PacerOptionError('onTick must be a function');
+    if (afterTick !== undefined && typeof afterTick !== 'function') throw new PacerOptionError('afterTick must be a function');
     const startAt = options.startAt ?? this.clock.now();
     if (!Number.isFinite(startAt)) throw new PacerOptionError('startAt must be a finite clock time');
-    const s = new StreamEntry(this.detach, this.seq++, ptimeMs, startAt, onTick, options.histogram !== false);
+    const s = new StreamEntry(this.detach, this.seq++, ptimeMs, startAt, onTick, afterTick, options.histogram !== false);
     this.heap.push(s);
     this.arm();
     return s;
@@ -320,31 +339,67 @@ export class Pacer {
 
   /**
    * Delivers every frame due by now + `early`, spinning over a gap of at most the remaining
-   * `spinMs` budget so that a lone deadline can be hit exactly.
+   * `spinMs` budget so that a lone deadline can be hit exactly. Pending `afterTick`s run when no
+   * frame is due, one at a time, so a frame falling due meanwhile goes out first.
    */
   private drain(early: number, spinMs: number): void {
     const clock = this.clock;
+    const pending = this.pending;
+    const began = clock.now();
     let spinLeft = spinMs;
     for (;;) {
       const top = this.heap.peek();
-      if (!top) return;
       let now = clock.now();
-      const gap = top.deadline - now;
+      // A pass hands over frames for DRAIN_BUDGET_MS at most: an overloaded loop keeps reading
+      // its sockets (a BYE still gets answered) instead of chasing deadlines forever.
+      const gap = top !== undefined && now - began < DRAIN_BUDGET_MS ? top.deadline - now : Infinity;
       if (gap <= DUE_EPSILON_MS) {
         // due (the epsilon absorbs `now + (deadline − now)` rounding one ulp short of the deadline)
+      } else if (this.pendingHead < pending.length) {
+        this.runAfter(pending[this.pendingHead++]);
+        if (this.pendingHead === pending.length) {
+          pending.length = 0;
+          this.pendingHead = 0;
+        }
+        continue;
       } else if (gap <= spinLeft) {
-        const began = now;
+        const spinFrom = now;
         // Bounded by iterations too, so a clock that does not advance cannot hang us.
-        for (let i = 0; i < 1e7 && now < top.deadline; i++) now = clock.now();
-        spinLeft -= now - began;
+        for (let i = 0; i < 1e7 && now < top!.deadline; i++) now = clock.now();
+        spinLeft -= now - spinFrom;
       } else if (gap > early) {
         return;
       }
-      this.deliver(top, now);
+      this.deliver(top!, now);
+    }
+  }
+
+  private runAfter(s: StreamEntry): void {
+    const index = s.afterIndex;
+    if (index < 0) return;
+    s.afterIndex = -1;
+    try {
+      s.afterTick!(index, s.afterScheduled);
+    } catch (err) {
+      this.failed(err, s);
+    }
+  }
+
+  private failed(err: unknown, s: StreamEntry): void {
+    s.errors++;
+    this.errors++;
+    if (this.onError) {
+      try {
+        this.onError(err, s);
+      } catch {
+        // An error reporter that throws must not stop every other stream's media.
+      }
     }
   }
 
   private deliver(s: StreamEntry, now: number): void {
+    // a stall may bring this stream's next frame due before its last one's afterTick ran
+    if (s.afterIndex >= 0) this.runAfter(s);
     const behind = Math.floor((now - s.startAt) / s.ptimeMs) - s.nextFrameIndex;
     if (behind > this.maxCatchUp) {
       const skip = behind - this.maxCatchUp;
@@ -376,15 +431,12 @@ export class Pacer {
     try {
       s.onTick(index, scheduled);
     } catch (err) {
-      s.errors++;
-      this.errors++;
-      if (this.onError) {
-        try {
-          this.onError(err, s);
-        } catch {
-          // An error reporter that throws must not stop every other stream's media.
-        }
-      }
+      this.failed(err, s);
+    }
+    if (s.afterTick !== undefined) {
+      s.afterIndex = index;
+      s.afterScheduled = scheduled;
+      this.pending.push(s);
     }
   }
 
@@ -418,6 +470,12 @@ export class Pacer {
 
 /** Deadlines closer than this count as reached (1 ns; far below any timer's resolution). */
 const DUE_EPSILON_MS = 1e-6;
+
+/**
+ * Longest a single pass keeps handing over frames before it yields to the event loop (ms). Far
+ * above a healthy pass (well under a millisecond for hundreds of streams), below a frame time.
+ */
+const DRAIN_BUDGET_MS = 10;
 
 function nonNegative(name: string, v: number, integer = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {

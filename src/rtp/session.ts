@@ -219,7 +219,10 @@ export interface RtpRtcpEvent {
 export type RtpSessionEvents = {
   /** One decoded frame per ptime (after the first packet). */
   audio: [frame: RtpAudioFrame];
-  /** One frame we sent (only computed when listened to). */
+  /**
+   * One frame we sent, reported once every stream of the pacer's pass has its packet out (the
+   * packets go first; decoding, analysis and these events follow).
+   */
   sent: [frame: RtpSentFrame];
   /** A DTMF digit ended (RFC 4733). */
   dtmf: [event: RtpDtmfEvent];
@@ -371,12 +374,16 @@ function maxReceivePayload(codec: Codec): number {
 let encodeScratch = Buffer.alloc(0);
 const rtcpScratch = Buffer.alloc(MAX_PACKET);
 
-// Likewise the PCM of the frame being sent and of the frame being decoded, handed to 'sent' and
-// 'audio' listeners as views valid only during the call: one array per frame length and direction
-// for the whole thread, since ticks of different sessions never interleave. A frame handed to
-// listeners allocates nothing, at 50 frames a second per call and direction.
-const sendPcm = new Map<number, Int16Array>();
+// Likewise the PCM of the frame being decoded, handed to 'audio' listeners as a view valid only
+// during the call: one array per frame length for the whole thread, since a session decodes and
+// emits in one go. (The frame being sent is each session's own: its 'sent' event comes after
+// every other stream's packet of the pacer's pass is out.) A frame handed to listeners allocates
+// nothing, at 50 frames a second per call and direction.
 const receivePcm = new Map<number, Int16Array>();
+
+/** {@link RtpSession}'s `sentPending`: a sent frame to announce, and whether the queue ran dry with it. */
+const SENT_FRAME = 1;
+const SENT_DRAINED = 2;
 
 function sharedPcm(pool: Map<number, Int16Array>, length: number): Int16Array {
   let a = pool.get(length);
@@ -534,6 +541,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly decoded: Int16Array;
   private readonly audioFrame: Mutable<RtpAudioFrame>;
   private readonly sentFrame: Mutable<RtpSentFrame>;
+  /** What {@link afterTick} has to announce: 0 nothing, else `sentFrame` (and 'drained' too). */
+  private sentPending: 0 | typeof SENT_FRAME | typeof SENT_DRAINED = 0;
   private receivedPackets = 0;
   private receivedBytes = 0;
   private dtmfReceived = 0;
@@ -636,7 +645,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.ring = Buffer.alloc(SEND_RING * this.ringSlot);
     // a frame as 16-bit PCM bounds every encoder's output (Opus is told a frame's sample count)
     this.encodeBytes = Math.max(MAX_PACKET, codec.samplesPerFrame * 2);
-    this.frame = sharedPcm(sendPcm, codec.samplesPerFrame);
+    this.frame = new Int16Array(codec.samplesPerFrame);
     this.sendStats = new RtpSendStats({ ssrc: this.ssrc, clockRate: codec.clockRate });
 
     this.recvStats = new RtpReceiveStats({ clockRate: codec.clockRate, ssrc: this.remoteSsrc ?? 0 });
@@ -663,7 +672,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.rtcpSocket.on('error', this.onSocketError);
     }
     this.pacer = options.pacer ?? sharedPacer();
-    this.pacedStream = this.pacer.add({ ptimeMs: codec.ptimeMs, onTick: this.onTick, histogram: false });
+    this.pacedStream = this.pacer.add({ ptimeMs: codec.ptimeMs, onTick: this.onTick, afterTick: this.afterTick, histogram: false });
     if (this.rtcpEnabled) this.scheduleRtcp();
     portsInUse.add(ports);
   }
@@ -855,15 +864,37 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   // ---- sending -------------------------------------------------------------------------------
 
+  /** The packet of this tick: what has to leave on time. Everything else waits for {@link afterTick}. */
   private readonly onTick = (frameIndex: number, scheduledTime: number): void => {
-    if (this.closing) return;
+    if (this.closing || !this.sending) return;
     try {
-      this.playout(scheduledTime);
-      if (!this.sending) return;
       const timestamp = (this.initialTimestamp + frameIndex * this.codec.timestampStep) >>> 0;
       if (!this.dtmf && this.dtmfJobs.length > 0) this.startDtmf(frameIndex, timestamp);
       if (this.dtmf && this.tickDtmf(frameIndex, timestamp, scheduledTime)) return;
       this.sendAudioFrame(timestamp, scheduledTime, true);
+    } catch (e) {
+      this.errors++;
+      this.warn(e);
+    }
+  };
+
+  /** After every stream's packet of this pass is out: tells listeners what was sent, plays out what arrived. */
+  private readonly afterTick = (_frameIndex: number, scheduledTime: number): void => {
+    const sent = this.sentPending;
+    if (sent !== 0) {
+      this.sentPending = 0;
+      try {
+        // a frame that went out is reported even if the session closed meanwhile
+        this.emit('sent', this.sentFrame);
+        if (sent === SENT_DRAINED) this.emit('drained');
+      } catch (e) {
+        this.errors++;
+        this.warn(e);
+      }
+    }
+    if (this.closing) return;
+    try {
+      this.playout(scheduledTime);
     } catch (e) {
       this.errors++;
       this.warn(e);
@@ -892,8 +923,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     sent.sampleRate = this.codec.sampleRate;
     sent.time = time;
     sent.silence = !hadAudio;
-    this.emit('sent', sent);
-    if (hadAudio && this.queue.length === 0) this.emit('drained');
+    this.sentPending = hadAudio && this.queue.length === 0 ? SENT_DRAINED : SENT_FRAME;
   }
 
   /** Copies the next frame of queued PCM into `this.frame`, zero-padding a short tail. */

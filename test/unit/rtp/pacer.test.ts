@@ -418,6 +418,166 @@ describe('Pacer lifecycle', () => {
   });
 });
 
+describe('Pacer afterTick (packets first, the rest of the work after)', () => {
+  test('every frame due in a pass is handed to onTick before any afterTick runs', () => {
+    const clock = new FakeClock(0);
+    const pacer = new Pacer({ clock });
+    const log: string[] = [];
+    for (const name of ['a', 'b', 'c']) {
+      pacer.add({ ptimeMs: 20, onTick: (i) => log.push(`tick ${name}${i}`), afterTick: (i) => log.push(`after ${name}${i}`) });
+    }
+    clock.advance(20);
+    expect(log).toEqual(['tick a0', 'tick b0', 'tick c0', 'after a0', 'after b0', 'after c0', 'tick a1', 'tick b1', 'tick c1', 'after a1', 'after b1', 'after c1']);
+    pacer.close();
+  });
+
+  test('a frame falling due while afterTicks run goes out before the remaining afterTicks, and its deviation is measured at its onTick', () => {
+    const clock = new StallClock(0);
+    const pacer = new Pacer({ clock, earlyMs: 0 });
+    const log: string[] = [];
+    const work = (ms: number) => () => {
+      clock.lag += ms; // the afterTick takes this long
+    };
+    pacer.add({ ptimeMs: 20, onTick: (i) => log.push(`tick a${i}@${clock.now()}`), afterTick: (i) => (log.push(`after a${i}`), work(1)()) });
+    pacer.add({ ptimeMs: 20, onTick: (i) => log.push(`tick b${i}@${clock.now()}`), afterTick: (i) => (log.push(`after b${i}`), work(1)()) });
+    const c = pacer.add({ ptimeMs: 20, startAt: 0.5, onTick: (i) => log.push(`tick c${i}@${clock.now()}`), afterTick: (i) => log.push(`after c${i}`) });
+    clock.advance(0);
+    // a's afterTick ends at 1 ms: c (due at 0.5) goes out then, before b's afterTick
+    expect(log).toEqual(['tick a0@0', 'tick b0@0', 'after a0', 'tick c0@1', 'after b0', 'after c0']);
+    expect(c.stats().maxMs).toBe(0.5);
+    pacer.close();
+  });
+
+  test('without afterTick a stream behaves as before: onTick only', () => {
+    const clock = new FakeClock(0);
+    const pacer = new Pacer({ clock });
+    const ticks: Tick[] = [];
+    pacer.add({ ptimeMs: 20, onTick: recorder(clock, ticks, 'a') });
+    pacer.add({ ptimeMs: 20, onTick: recorder(clock, ticks, 'b'), afterTick: () => undefined });
+    clock.advance(40);
+    expect(ticks.map((t) => `${t.stream}${t.index}`)).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
+    pacer.close();
+  });
+
+  test('a stream removed in its onTick still gets that frame\'s afterTick, and no more ticks', () => {
+    const clock = new FakeClock(0);
+    const pacer = new Pacer({ clock });
+    const log: string[] = [];
+    const s = pacer.add({
+      ptimeMs: 20,
+      onTick: (i) => {
+        log.push(`tick ${i}`);
+        if (i === 1) s.remove();
+      },
+      afterTick: (i) => log.push(`after ${i}`),
+    });
+    clock.advance(100);
+    expect(log).toEqual(['tick 0', 'after 0', 'tick 1', 'after 1']);
+    expect(pacer.hasPendingTimer).toBe(false);
+  });
+
+  test('a throwing afterTick is counted and reported; the other streams go on', () => {
+    const clock = new FakeClock(0);
+    const errors: unknown[] = [];
+    const pacer = new Pacer({ clock, onError: (e) => errors.push(e) });
+    const ticks: Tick[] = [];
+    const bad = pacer.add({
+      ptimeMs: 20,
+      onTick: () => undefined,
+      afterTick: () => {
+        throw new Error('boom');
+      },
+    });
+    pacer.add({ ptimeMs: 20, onTick: recorder(clock, ticks, 'good'), afterTick: () => undefined });
+    clock.advance(20);
+    expect(ticks.map((t) => t.index)).toEqual([0, 1]);
+    expect(bad.stats().errors).toBe(2);
+    expect(pacer.stats().errors).toBe(2);
+    expect(errors).toHaveLength(2);
+    pacer.close();
+  });
+
+  test('an overloaded pass yields to the event loop after 10 ms and goes on at the next wake-up', () => {
+    const clock = new StallClock(0);
+    const pacer = new Pacer({ clock, maxCatchUpFrames: 1000 });
+    const log: string[] = [];
+    let heavy = 12; // twelve frames that each take 4 ms, for five 1 ms streams
+    for (const name of ['a', 'b', 'c', 'd', 'e']) {
+      pacer.add({
+        ptimeMs: 1,
+        onTick: (i) => {
+          log.push(`${name}${i} wake ${pacer.stats().wakeups}`);
+          if (heavy > 0 && heavy--) clock.lag += 4;
+        },
+        afterTick: (i) => log.push(`after ${name}${i}`),
+      });
+    }
+    clock.advance(0); // the FakeClock also fires the timer the pacer re-arms at once
+    // each wake-up: three frames (12 ms of work), their afterTicks, then a timer for the rest
+    expect(log.slice(0, 10)).toEqual(['a0 wake 1', 'b0 wake 1', 'c0 wake 1', 'after a0', 'after b0', 'after c0', 'd0 wake 2', 'e0 wake 2', 'a1 wake 2', 'after d0']);
+    expect(pacer.stats().wakeups).toBeGreaterThan(4);
+    expect(pacer.hasPendingTimer).toBe(true);
+    pacer.close();
+  });
+
+  test('rejects an afterTick that is not a function', () => {
+    const pacer = new Pacer({ clock: new FakeClock(0) });
+    expect(() => pacer.add({ ptimeMs: 20, onTick: () => undefined, afterTick: 5 as unknown as () => void })).toThrow(PacerOptionError);
+  });
+
+  test('property: per stream, afterTick n always comes between onTick n and onTick n+1, whatever the work and stalls', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            start: fc.integer({ min: 0, max: 40 }),
+            tickMs: fc.constantFrom(0, 0.1, 0.7),
+            afterMs: fc.constantFrom(0, 0.3, 2),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        // clock steps, each with an event-loop stall (a jump of the clock's reading) before it
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 45 }), fc.constantFrom(0, 0, 7, 50)), { minLength: 1, maxLength: 20 }),
+        (streams, steps) => {
+          const clock = new StallClock(0);
+          const pacer = new Pacer({ clock, maxCatchUpFrames: 2 });
+          const logs = streams.map(() => [] as string[]);
+          streams.forEach((s, k) => {
+            pacer.add({
+              ptimeMs: 20,
+              startAt: s.start,
+              onTick: (i) => {
+                logs[k].push(`t${i}`);
+                clock.lag += s.tickMs;
+              },
+              afterTick: (i) => {
+                logs[k].push(`a${i}`);
+                clock.lag += s.afterMs;
+              },
+            });
+          });
+          for (const [step, stall] of steps) {
+            clock.lag += stall;
+            clock.advance(step);
+          }
+          pacer.close();
+          return logs.every((log) => {
+            if (log.length % 2 !== 0) return false;
+            let last = -1;
+            for (let j = 0; j < log.length; j += 2) {
+              const i = Number(log[j].slice(1));
+              if (log[j][0] !== 't' || log[j + 1] !== `a${i}` || i <= last) return false;
+              last = i;
+            }
+            return true;
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('Pacer property: exact schedule for any mix of streams', () => {
   test('every stream gets consecutive frames at exactly start + n × ptime, one timer at most', () => {
     fc.assert(

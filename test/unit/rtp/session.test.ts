@@ -182,6 +182,24 @@ describe('RtpSession: sending (FakeClock pacer)', () => {
     }
   });
 
+  test('sessions on one pacer: every packet of a pass goes out before any session reports its frame, and each reports its own PCM', async () => {
+    const { clock, pacer, session: a, remote, cleanup } = await fixture();
+    const b = await RtpSession.open({ codec: new PcmuCodec(), portPool: pool, clock, pacer, rtcp: false, remote: { address: '127.0.0.1', port: remote.port } });
+    try {
+      a.sendAudio(new Int16Array(320).fill(1000));
+      b.sendAudio(new Int16Array(320).fill(-2000));
+      const seen: string[] = [];
+      for (const [name, s, other] of [['a', a, b], ['b', b, a]] as const) {
+        s.on('sent', (f) => seen.push(`${name} ${f.silence ? 'silence' : f.pcm[0]} other sent ${other.stats().sent.packets}`));
+      }
+      clock.advance(20); // frames 0 and 1 of both
+      expect(seen).toEqual(['a 1000 other sent 1', 'b -2000 other sent 1', 'a 1000 other sent 2', 'b -2000 other sent 2']);
+    } finally {
+      await b.close();
+      await cleanup();
+    }
+  });
+
   test('G.722: 16 kHz PCM per frame, RTP timestamp step 160 (8 kHz clock)', async () => {
     const { clock, session, remote, cleanup } = await fixture({ codec: new G722Codec() });
     try {
