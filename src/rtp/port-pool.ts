@@ -5,6 +5,8 @@
  * call would land in the new one), and a port some other process holds (EADDRINUSE) is skipped.
  */
 import * as dgram from 'node:dgram';
+import * as dns from 'node:dns';
+import { isIP } from 'node:net';
 import { SipprobeError } from '../errors';
 
 /** Error codes of {@link RtpPortPoolError}. */
@@ -134,9 +136,34 @@ export class RtpPortPool {
   }
 }
 
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/** The literal {@link ipLiteralLookup} checked last (RTP sockets send to few addresses). */
+let lastLiteral = '';
+let lastFamily = 0;
+
+/**
+ * dgram's address lookup for RTP sockets. They only send to IP literals (a session refuses any
+ * other remote), which the default lookup answers on the next tick: every packet of a pacer pass
+ * would leave only after the whole pass, later than the pacer records. Answered at once, each
+ * packet goes to the socket inside its own tick. Anything else still goes to `dns.lookup`.
+ */
+function ipLiteralLookup(hostname: string, family: dns.LookupOneOptions | number, callback: LookupCallback): void {
+  if (hostname !== lastLiteral) {
+    const f = isIP(hostname);
+    if (f === 0) {
+      dns.lookup(hostname, typeof family === 'number' ? { family } : family, callback);
+      return;
+    }
+    lastLiteral = hostname;
+    lastFamily = f;
+  }
+  callback(null, hostname, lastFamily);
+}
+
 function bindSocket(type: 'udp4' | 'udp6', address: string, port: number): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type, reuseAddr: false });
+    const socket = dgram.createSocket({ type, reuseAddr: false, lookup: ipLiteralLookup });
     const onError = (err: Error): void => {
       socket.close();
       reject(err);

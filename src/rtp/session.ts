@@ -335,9 +335,10 @@ export interface RtpDtmfSendOptions {
   readonly volume?: number;
 }
 
-// Sends complete asynchronously (dgram resolves the address on a later tick, and a busy socket
-// queues the buffer without copying it), so consecutive packets use different buffers: a ring
-// far longer than any burst (catch-up frames, DTMF end packets) a tick can produce.
+// A send may complete asynchronously (a busy socket queues the buffer without copying it, and a
+// socket not from the port pool resolves even an IP literal on a later tick), so consecutive
+// packets use different buffers: a ring far longer than any burst (catch-up frames, DTMF end
+// packets) a tick can produce.
 const SEND_RING = 16;
 const MAX_PACKET = 1500;
 // Room for a DTMF event (4 bytes) and a little more in every send slot.

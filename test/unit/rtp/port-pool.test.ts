@@ -114,4 +114,31 @@ describe('RtpPortPool', () => {
     await expect(pool.allocate({ address: '192.0.2.1' })).rejects.toMatchObject({ code: 'RTP_BIND_FAILED' });
     expect(pool.allocated).toBe(0);
   });
+
+  test('RTP sockets hand a packet to the kernel inside send() (no lookup tick): one sent just before close still leaves', async () => {
+    const receiver = await bindRaw(0);
+    const got: string[] = [];
+    receiver.on('message', (m) => got.push(m.toString()));
+    const to = receiver.address().port;
+    const pool = new RtpPortPool({ min: BASE + 44, max: BASE + 51 });
+    try {
+      const a = await pool.allocate();
+      a.rtpSocket.send(Buffer.from('literal'), to, '127.0.0.1');
+      a.rtpSocket.close(); // the same tick: a send still waiting for its lookup would be dropped
+      // control: a socket with Node's default lookup loses exactly that packet
+      const plain = await bindRaw(0);
+      plain.send(Buffer.from('default lookup'), to, '127.0.0.1');
+      plain.close();
+      // a name still resolves (through dns.lookup, on a later tick)
+      const b = await pool.allocate();
+      b.rtpSocket.send(Buffer.from('by name'), to, 'localhost');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got.sort()).toEqual(['by name', 'literal']);
+      await a.release(); // its RTCP socket; the RTP one is closed already
+      await b.release();
+      expect(pool.allocated).toBe(0);
+    } finally {
+      await closeRaw(receiver);
+    }
+  });
 });
