@@ -7,6 +7,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { Pacer, type PacedStream, type PacerStats } from '../../src/rtp/pacer';
+import { ipLiteralLookup } from '../../src/rtp/port-pool';
 
 export interface BareStreamsOptions {
   /** The SIPp UAS's RTP port (it echoes whatever reaches it). */
@@ -49,7 +50,8 @@ export async function bareStreams(o: BareStreamsOptions): Promise<BareStreamsRes
       const at = t0 + (i * 1000) / o.ratePerSec;
       const wait = at - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const socket = createSocket('udp4');
+      // as sipprobe's RTP sockets do: the packet leaves inside its tick, not on the next one
+      const socket = createSocket({ type: 'udp4', lookup: ipLiteralLookup });
       sockets.push(socket);
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
