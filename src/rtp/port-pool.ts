@@ -143,10 +143,11 @@ let lastLiteral = '';
 let lastFamily = 0;
 
 /**
- * @internal dgram's address lookup for RTP sockets. They only send to IP literals (a session refuses any
- * other remote), which the default lookup answers on the next tick: every packet of a pacer pass
- * would leave only after the whole pass, later than the pacer records. Answered at once, each
- * packet goes to the socket inside its own tick. Anything else still goes to `dns.lookup`.
+ * @internal dgram's address lookup for RTP sockets. They only send to IP literals (a session
+ * refuses any other remote), which the default lookup answers on the next tick: every packet of a
+ * pacer pass would leave only after the whole pass, later than the pacer records. Answered at
+ * once, each packet goes to the socket inside its own tick. Anything else still goes to
+ * `dns.lookup`.
  */
 export function ipLiteralLookup(hostname: string, family: dns.LookupOneOptions | number, callback: LookupCallback): void {
   if (hostname !== lastLiteral) {
