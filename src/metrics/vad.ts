@@ -212,6 +212,8 @@ export class VoiceActivityDetector {
   // Noise floor: ring of frame energies (dB) of non-voiced frames (+Infinity for voiced ones).
   private readonly floorRing: Float64Array;
   private floorPos = 0;
+  /** The smallest entry of `floorRing`. */
+  private floorMin = Infinity;
   private floorDb: number;
   // Decision state.
   private inSpeech = false;
@@ -225,6 +227,8 @@ export class VoiceActivityDetector {
   // Diagnostics.
   private framesSeen = 0;
   private framesVoiced = 0;
+  /** The lag at which the last periodicity test succeeded (0: none). */
+  private lastLag = 0;
 
   constructor(sampleRate: number, options?: VadOptions) {
     this.options = resolve(sampleRate, options);
@@ -255,33 +259,67 @@ export class VoiceActivityDetector {
     if (this.ended) throw new MetricsArgumentError('METRICS_BAD_ARGUMENT', 'push after end');
     const scale = samples instanceof Float32Array ? 32768 : 1;
     const { hopLen, decimation } = this.g;
+    // The per-sample state lives in locals for the loop (fields would be loaded and stored on
+    // every sample) and goes back to the fields before a hop is completed and at the end.
+    const c = this.lp;
+    const b0 = c[0];
+    const b1 = c[1];
+    const b2 = c[2];
+    const a1 = c[3];
+    const a2 = c[4];
+    const hpCoef = this.hpCoef;
+    const ring = this.decRing;
+    const ringLen = ring.length;
+    let hopEnergy = this.hopEnergy;
+    let hopFill = this.hopFill;
+    let decAcc = this.decAcc;
+    let decFill = this.decFill;
+    let decPos = this.decPos;
+    let hpPrevIn = this.hpPrevIn;
+    let hpPrevOut = this.hpPrevOut;
+    let lpX1 = this.lpX1;
+    let lpX2 = this.lpX2;
+    let lpY1 = this.lpY1;
+    let lpY2 = this.lpY2;
     for (let i = 0; i < samples.length; i++) {
       let x = samples[i] * scale;
       if (!(x === x)) x = 0; // NaN from float input counts as silence
-      this.hopEnergy += x * x;
-      this.decAcc += x;
-      if (++this.decFill === decimation) {
-        const d = this.decAcc / decimation;
-        this.decAcc = 0;
-        this.decFill = 0;
-        const y = d - this.hpPrevIn + this.hpCoef * this.hpPrevOut;
-        this.hpPrevIn = d;
-        this.hpPrevOut = y;
-        const c = this.lp;
-        const z = c[0] * y + c[1] * this.lpX1 + c[2] * this.lpX2 - c[3] * this.lpY1 - c[4] * this.lpY2;
-        this.lpX2 = this.lpX1;
-        this.lpX1 = y;
-        this.lpY2 = this.lpY1;
-        this.lpY1 = z;
-        this.decRing[this.decPos] = z;
-        this.decPos = this.decPos + 1 === this.decRing.length ? 0 : this.decPos + 1;
+      hopEnergy += x * x;
+      decAcc += x;
+      if (++decFill === decimation) {
+        const d = decAcc / decimation;
+        decAcc = 0;
+        decFill = 0;
+        const y = d - hpPrevIn + hpCoef * hpPrevOut;
+        hpPrevIn = d;
+        hpPrevOut = y;
+        const z = b0 * y + b1 * lpX1 + b2 * lpX2 - a1 * lpY1 - a2 * lpY2;
+        lpX2 = lpX1;
+        lpX1 = y;
+        lpY2 = lpY1;
+        lpY1 = z;
+        ring[decPos] = z;
+        decPos = decPos + 1 === ringLen ? 0 : decPos + 1;
       }
-      if (++this.hopFill === hopLen) {
+      if (++hopFill === hopLen) {
+        this.hopEnergy = hopEnergy;
+        this.decPos = decPos;
         this.completeHop();
-        this.hopFill = 0;
-        this.hopEnergy = 0;
+        hopFill = 0;
+        hopEnergy = 0;
       }
     }
+    this.hopEnergy = hopEnergy;
+    this.hopFill = hopFill;
+    this.decAcc = decAcc;
+    this.decFill = decFill;
+    this.decPos = decPos;
+    this.hpPrevIn = hpPrevIn;
+    this.hpPrevOut = hpPrevOut;
+    this.lpX1 = lpX1;
+    this.lpX2 = lpX2;
+    this.lpY1 = lpY1;
+    this.lpY2 = lpY2;
   }
 
   /** Segments whose offset has been confirmed since the last call (ms from the first sample). */
@@ -318,10 +356,20 @@ export class VoiceActivityDetector {
     if (voiced) this.framesVoiced++;
     // With periodicity, voiced frames never raise the floor (a long vowel is not noise). The
     // energy-only mode cannot tell, so like classic minimum-statistics VADs it uses every frame.
-    this.floorRing[this.floorPos] = voiced && o.usePeriodicity ? Infinity : frameDb;
-    this.floorPos = this.floorPos + 1 === this.floorRing.length ? 0 : this.floorPos + 1;
-    let min = Infinity;
-    for (let k = 0; k < this.floorRing.length; k++) if (this.floorRing[k] < min) min = this.floorRing[k];
+    const ring = this.floorRing;
+    const entry = voiced && o.usePeriodicity ? Infinity : frameDb;
+    const replaced = ring[this.floorPos];
+    ring[this.floorPos] = entry;
+    this.floorPos = this.floorPos + 1 === ring.length ? 0 : this.floorPos + 1;
+    // the window's minimum, kept as entries come and go: a full scan only when the entry leaving
+    // the window was the minimum (and the new one is not lower)
+    let min = this.floorMin;
+    if (entry <= min) min = entry;
+    else if (replaced === min) {
+      min = Infinity;
+      for (let k = 0; k < ring.length; k++) if (ring[k] < min) min = ring[k];
+    }
+    this.floorMin = min;
     if (min !== Infinity) this.floorDb = Math.max(o.minFloorDb, min);
 
     const centre = first + Math.floor((this.g.frameHops - 1) / 2);
@@ -368,10 +416,12 @@ export class VoiceActivityDetector {
     if (endMs - startMs >= this.options.minSegmentMs) this.out.push({ startMs: round3(startMs), endMs: round3(endMs) });
   }
 
-  /** Peak normalised autocorrelation over the pitch lags of the current (analysis-rate) frame. */
-  // Only "is the best normalised autocorrelation ≥ threshold" is needed, so the lag scan stops at
-  // the first lag that reaches it (same decision, far less work on voiced/tonal audio: the VAD runs
-  // on every received frame of every call, hundreds at once in a load run).
+  /** Whether the normalised autocorrelation of the current (analysis-rate) frame reaches `threshold` at some pitch lag. */
+  // Only "is the best normalised autocorrelation ≥ threshold" is needed, so the search stops at
+  // the first lag that reaches it, and it tries first the lags around the one that reached it in
+  // the previous frame: pitch moves little from one 10 ms hop to the next, so voiced speech is
+  // usually settled after a lag or three instead of dozens (the VAD runs on every received frame
+  // of every call, hundreds at once in a load run). The answer is the same whatever the order.
   private periodic(threshold: number): boolean {
     const n = this.frame.length;
     const ring = this.decRing;
@@ -386,21 +436,64 @@ export class VoiceActivityDetector {
     p[0] = 0;
     for (let i = 0; i < n; i++) p[i + 1] = p[i] + x[i] * x[i];
     if (p[n] <= 0) return 0 >= threshold;
-    for (let lag = this.g.minLag; lag <= this.g.maxLag; lag++) {
-      const m = n - lag;
-      let acc = 0;
-      for (let i = 0; i < m; i++) acc += x[i] * x[i + lag];
-      if (acc <= 0) continue;
-      const e0 = p[m];
-      const e1 = p[n] - p[lag];
-      const den = Math.sqrt(e0 * e1);
-      if (den > 0) {
-        if (acc / den >= threshold) return true;
+    const { minLag, maxLag } = this.g;
+    const hint = this.lastLag;
+    let lo = maxLag + 1;
+    let hi = minLag - 1;
+    if (hint !== 0) {
+      lo = Math.max(minLag, hint - LAG_HINT_SPAN);
+      hi = Math.min(maxLag, hint + LAG_HINT_SPAN);
+      for (let lag = lo; lag <= hi; lag++) {
+        if (this.reaches(lag, threshold)) {
+          this.lastLag = lag;
+          return true;
+        }
       }
     }
+    for (let lag = minLag; lag <= maxLag; lag++) {
+      if (lag === lo) {
+        lag = hi;
+        continue;
+      }
+      if (this.reaches(lag, threshold)) {
+        this.lastLag = lag;
+        return true;
+      }
+    }
+    this.lastLag = 0;
     return 0 >= threshold;
   }
+
+  /** Whether the normalised autocorrelation at `lag` reaches `threshold` (needs {@link periodic}'s frame and prefix). */
+  private reaches(lag: number, threshold: number): boolean {
+    const x = this.frame;
+    const p = this.prefix;
+    const n = x.length;
+    const m = n - lag;
+    // four partial sums: one is a chain of dependent additions, and this is the VAD's inner loop
+    // (the same sum rounded differently: a decision could only change where the correlation
+    // equals the threshold to some fifteen digits)
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let i = 0;
+    for (; i + 3 < m; i += 4) {
+      a0 += x[i] * x[i + lag];
+      a1 += x[i + 1] * x[i + 1 + lag];
+      a2 += x[i + 2] * x[i + 2 + lag];
+      a3 += x[i + 3] * x[i + 3 + lag];
+    }
+    for (; i < m; i++) a0 += x[i] * x[i + lag];
+    const acc = a0 + a1 + (a2 + a3);
+    if (acc <= 0) return false;
+    const den = Math.sqrt(p[m] * (p[n] - p[lag]));
+    return den > 0 && acc / den >= threshold;
+  }
 }
+
+/** Lags either side of the previous frame's that {@link VoiceActivityDetector} tries first. */
+const LAG_HINT_SPAN = 2;
 
 /** RBJ-cookbook Butterworth low-pass [b0, b1, b2, a1, a2]; identity when `hz` is 0. */
 function lowpassBiquad(hz: number, rate: number): Float64Array {
