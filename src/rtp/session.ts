@@ -660,8 +660,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     });
     this.dtmfReceiver = this.rxTePt >= 0 ? new DtmfReceiver({ clockRate: this.teClockRate }) : null;
     this.decoded = sharedPcm(receivePcm, this.decoder.samplesPerFrame * this.decoder.channels);
-    this.audioFrame = { pcm: this.decoded, sampleRate: 0, channels: 1, time: 0, kind: 'idle', rtpTimestamp: 0, arrivalTime: undefined };
-    this.sentFrame = { pcm: this.frame, sampleRate: 0, time: 0, silence: true };
+    // the codecs and buffers are the session's for life: only the per-frame fields change
+    this.audioFrame = { pcm: this.decoded, sampleRate: this.decoder.sampleRate, channels: this.decoder.channels, time: 0, kind: 'idle', rtpTimestamp: 0, arrivalTime: undefined };
+    this.sentFrame = { pcm: this.frame, sampleRate: codec.sampleRate, time: 0, silence: true };
 
     if (options.remote) this.setRemote(options.remote);
     if (options.direction) this.setDirection(options.direction);
@@ -920,8 +921,6 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.transmit(this.codec.payloadType, this.markerPending, timestamp, scratch, n, time);
     // filling the reused frame costs less than asking whether anyone listens before emitting
     const sent = this.sentFrame;
-    sent.pcm = frame;
-    sent.sampleRate = this.codec.sampleRate;
     sent.time = time;
     sent.silence = !hadAudio;
     this.sentPending = hadAudio && this.queue.length === 0 ? SENT_DRAINED : SENT_FRAME;
@@ -1197,9 +1196,6 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       out.fill(0);
     }
     const a = this.audioFrame;
-    a.pcm = out;
-    a.sampleRate = this.decoder.sampleRate;
-    a.channels = this.decoder.channels;
     a.time = time;
     a.kind = kind;
     a.rtpTimestamp = kind === 'idle' ? 0 : f.timestamp;

@@ -435,11 +435,9 @@ describe('Pacer afterTick (packets first, the rest of the work after)', () => {
     const clock = new StallClock(0);
     const pacer = new Pacer({ clock, earlyMs: 0 });
     const log: string[] = [];
-    const work = (ms: number) => () => {
-      clock.lag += ms; // the afterTick takes this long
-    };
-    pacer.add({ ptimeMs: 20, onTick: (i) => log.push(`tick a${i}@${clock.now()}`), afterTick: (i) => (log.push(`after a${i}`), work(1)()) });
-    pacer.add({ ptimeMs: 20, onTick: (i) => log.push(`tick b${i}@${clock.now()}`), afterTick: (i) => (log.push(`after b${i}`), work(1)()) });
+    // each afterTick of a and b takes 1 ms
+    pacer.add({ ptimeMs: 20, onTick: (i) => log.push(`tick a${i}@${clock.now()}`), afterTick: (i) => (log.push(`after a${i}`), (clock.lag += 1)) });
+    pacer.add({ ptimeMs: 20, onTick: (i) => log.push(`tick b${i}@${clock.now()}`), afterTick: (i) => (log.push(`after b${i}`), (clock.lag += 1)) });
     const c = pacer.add({ ptimeMs: 20, startAt: 0.5, onTick: (i) => log.push(`tick c${i}@${clock.now()}`), afterTick: (i) => log.push(`after c${i}`) });
     clock.advance(0);
     // a's afterTick ends at 1 ms: c (due at 0.5) goes out then, before b's afterTick
