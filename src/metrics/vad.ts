@@ -198,10 +198,11 @@ export class VoiceActivityDetector {
   private lpX2 = 0;
   private lpY1 = 0;
   private lpY2 = 0;
-  // Analysis-rate ring holding the last frame, and a linear scratch copy.
+  // Analysis-rate ring holding the last frame, every sample written twice (at `k` and `k + n`)
+  // so that the frame, oldest first, is always the contiguous window `[decPos, decPos + n)`:
+  // the periodicity search reads it in place instead of unrolling a copy every hop.
   private readonly decRing: Float32Array;
   private decPos = 0;
-  private readonly frame: Float32Array;
   private readonly prefix: Float64Array;
   // Per-hop history (ring): energy sum (input scale²), and per-hop sample count.
   private readonly hopHist: Float64Array;
@@ -238,8 +239,7 @@ export class VoiceActivityDetector {
     const decRate = sampleRate / this.g.decimation;
     this.hpCoef = Math.exp((-2 * Math.PI * 60) / decRate);
     this.lp = lowpassBiquad(this.options.pitchLowpassHz, decRate);
-    this.decRing = new Float32Array(this.g.decFrameLen);
-    this.frame = new Float32Array(this.g.decFrameLen);
+    this.decRing = new Float32Array(2 * this.g.decFrameLen);
     this.prefix = new Float64Array(this.g.decFrameLen + 1);
     const backHops = Math.ceil(this.options.backtrackMs / this.msPerHop);
     this.histLen = backHops + this.g.frameHops + this.options.onsetFrames + 8;
@@ -269,7 +269,7 @@ export class VoiceActivityDetector {
     const a2 = c[4];
     const hpCoef = this.hpCoef;
     const ring = this.decRing;
-    const ringLen = ring.length;
+    const ringLen = this.g.decFrameLen;
     let hopEnergy = this.hopEnergy;
     let hopFill = this.hopFill;
     let decAcc = this.decAcc;
@@ -299,6 +299,7 @@ export class VoiceActivityDetector {
         lpY2 = lpY1;
         lpY1 = z;
         ring[decPos] = z;
+        ring[decPos + ringLen] = z;
         decPos = decPos + 1 === ringLen ? 0 : decPos + 1;
       }
       if (++hopFill === hopLen) {
@@ -423,19 +424,19 @@ export class VoiceActivityDetector {
   // usually settled after a lag or three instead of dozens (the VAD runs on every received frame
   // of every call, hundreds at once in a load run). The answer is the same whatever the order.
   private periodic(threshold: number): boolean {
-    const n = this.frame.length;
-    const ring = this.decRing;
-    // Unroll the ring (oldest first) into the scratch frame.
-    let j = this.decPos;
-    for (let i = 0; i < n; i++) {
-      this.frame[i] = ring[j];
-      j = j + 1 === n ? 0 : j + 1;
-    }
-    const x = this.frame;
+    const n = this.g.decFrameLen;
+    const x = this.decRing;
+    const b = this.decPos;
     const p = this.prefix;
+    // the running sum in a register: through p[i] it would be a store-to-load chain per sample
+    let e = 0;
     p[0] = 0;
-    for (let i = 0; i < n; i++) p[i + 1] = p[i] + x[i] * x[i];
-    if (p[n] <= 0) return 0 >= threshold;
+    for (let i = 0; i < n; i++) {
+      const v = x[b + i];
+      e += v * v;
+      p[i + 1] = e;
+    }
+    if (e <= 0) return 0 >= threshold;
     const { minLag, maxLag } = this.g;
     const hint = this.lastLag;
     let lo = maxLag + 1;
@@ -444,7 +445,7 @@ export class VoiceActivityDetector {
       lo = Math.max(minLag, hint - LAG_HINT_SPAN);
       hi = Math.min(maxLag, hint + LAG_HINT_SPAN);
       for (let lag = lo; lag <= hi; lag++) {
-        if (this.reaches(lag, threshold)) {
+        if (this.reaches(b, lag, threshold)) {
           this.lastLag = lag;
           return true;
         }
@@ -455,7 +456,7 @@ export class VoiceActivityDetector {
         lag = hi;
         continue;
       }
-      if (this.reaches(lag, threshold)) {
+      if (this.reaches(b, lag, threshold)) {
         this.lastLag = lag;
         return true;
       }
@@ -464,11 +465,11 @@ export class VoiceActivityDetector {
     return 0 >= threshold;
   }
 
-  /** Whether the normalised autocorrelation at `lag` reaches `threshold` (needs {@link periodic}'s frame and prefix). */
-  private reaches(lag: number, threshold: number): boolean {
-    const x = this.frame;
+  /** Whether the normalised autocorrelation at `lag` of the frame at `b` in the ring reaches `threshold` (needs {@link periodic}'s prefix). */
+  private reaches(b: number, lag: number, threshold: number): boolean {
+    const x = this.decRing;
     const p = this.prefix;
-    const n = x.length;
+    const n = this.g.decFrameLen;
     const m = n - lag;
     // four partial sums: one is a chain of dependent additions, and this is the VAD's inner loop
     // (the same sum rounded differently: a decision could only change where the correlation
@@ -477,14 +478,15 @@ export class VoiceActivityDetector {
     let a1 = 0;
     let a2 = 0;
     let a3 = 0;
-    let i = 0;
-    for (; i + 3 < m; i += 4) {
+    let i = b;
+    const end = b + m;
+    for (; i + 3 < end; i += 4) {
       a0 += x[i] * x[i + lag];
       a1 += x[i + 1] * x[i + 1 + lag];
       a2 += x[i + 2] * x[i + 2 + lag];
       a3 += x[i + 3] * x[i + 3 + lag];
     }
-    for (; i < m; i++) a0 += x[i] * x[i + lag];
+    for (; i < end; i++) a0 += x[i] * x[i + lag];
     const acc = a0 + a1 + (a2 + a3);
     if (acc <= 0) return false;
     const den = Math.sqrt(p[m] * (p[n] - p[lag]));
