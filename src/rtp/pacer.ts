@@ -210,9 +210,14 @@ export class Pacer {
   private readonly unref: boolean;
   private readonly onError?: (error: unknown, stream: PacedStream) => void;
   private readonly heap = new DeadlineHeap<StreamEntry>();
-  /** Streams whose `afterTick` is due once the frames due now are out; `pendingHead` is the next. */
-  private readonly pending: StreamEntry[] = [];
+  /**
+   * Streams whose `afterTick` is due once the frames due now are out: `pending[pendingHead,
+   * pendingLen)`. The array is reused, never truncated (truncating frees its storage, and the
+   * next pass would allocate it again).
+   */
+  private readonly pending: (StreamEntry | null)[] = [];
   private pendingHead = 0;
+  private pendingLen = 0;
   private readonly totals = new PacingHistogram();
   private seq = 0;
   private timer: TimerHandle | undefined;
@@ -355,12 +360,11 @@ export class Pacer {
       const gap = top !== undefined && now - began < DRAIN_BUDGET_MS ? top.deadline - now : Infinity;
       if (gap <= DUE_EPSILON_MS) {
         // due (the epsilon absorbs `now + (deadline − now)` rounding one ulp short of the deadline)
-      } else if (this.pendingHead < pending.length) {
-        this.runAfter(pending[this.pendingHead++]);
-        if (this.pendingHead === pending.length) {
-          pending.length = 0;
-          this.pendingHead = 0;
-        }
+      } else if (this.pendingHead < this.pendingLen) {
+        const s = pending[this.pendingHead]!;
+        pending[this.pendingHead++] = null; // no reference kept to a stream that may be removed
+        this.runAfter(s);
+        if (this.pendingHead === this.pendingLen) this.pendingHead = this.pendingLen = 0;
         continue;
       } else if (gap <= spinLeft) {
         const spinFrom = now;
@@ -436,7 +440,7 @@ export class Pacer {
     if (s.afterTick !== undefined) {
       s.afterIndex = index;
       s.afterScheduled = scheduled;
-      this.pending.push(s);
+      this.pending[this.pendingLen++] = s;
     }
   }
 
