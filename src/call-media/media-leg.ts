@@ -516,8 +516,7 @@ export class MediaLeg extends EventEmitter<MediaLegEvents> {
       this.tracker = new RemoteSpeechTracker(codec.sampleRate, this.options.speech);
     }
     if (this.options.beep !== false && this.beeps?.sampleRate !== codec.sampleRate) this.beeps = new BeepDetector(codec.sampleRate, this.options.beep);
-    session.on('sent', (f) => this.onSent(f));
-    session.on('audio', (f) => this.onAudio(f));
+    session.setFrameHooks({ sent: (f) => this.onSent(f), audio: (f) => this.onAudio(f) });
     session.on('dtmf', (e) => this.onDtmf(e));
     session.on('warning', (e) => {
       if (this.listenerCount('warning') > 0) this.emit('warning', e);

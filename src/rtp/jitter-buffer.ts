@@ -202,19 +202,20 @@ export class JitterBuffer {
   }
 
   /**
-   * Offers one received audio packet. The payload is copied, so the datagram need not outlive
-   * the call. A payload longer than the slots enlarges them (a view from an earlier {@link pop}
-   * is then stale: read popped frames before pushing).
+   * Offers one received audio packet. The payload is `payload[start, end)` (default: all of it)
+   * and is copied, so the datagram need not outlive the call. A payload longer than the slots
+   * enlarges them (a view from an earlier {@link pop} is then stale: read popped frames before
+   * pushing).
    */
-  push(timestamp: number, sequenceNumber: number, payload: Uint8Array, arrivalTime: number, marker = false): JitterPushResult {
-    if (payload.length > this.maxPayload) {
+  push(timestamp: number, sequenceNumber: number, payload: Uint8Array, arrivalTime: number, marker = false, start = 0, end = payload.length): JitterPushResult {
+    if (end - start > this.maxPayload) {
       this.tooLarge++;
       return 'too-large';
     }
     const ts = timestamp >>> 0;
     if (!this.active) {
       this.start(ts);
-      this.store(0, ts, sequenceNumber, payload, arrivalTime, marker);
+      this.store(0, ts, sequenceNumber, payload, start, end, arrivalTime, marker);
       return 'buffered';
     }
     const frame = this.refFrame + Math.round(((ts - this.refTs) | 0) / this.step);
@@ -226,11 +227,11 @@ export class JitterBuffer {
     }
     if (frame < this.playNext) {
       // A frame far behind is no late packet but a source that restarted its timestamps.
-      if (this.playNext - frame > this.capacity) return this.resync(ts, sequenceNumber, payload, arrivalTime, marker);
+      if (this.playNext - frame > this.capacity) return this.resync(ts, sequenceNumber, payload, start, end, arrivalTime, marker);
       this.late++;
       return 'late';
     }
-    if (frame >= this.playNext + this.capacity) return this.resync(ts, sequenceNumber, payload, arrivalTime, marker);
+    if (frame >= this.playNext + this.capacity) return this.resync(ts, sequenceNumber, payload, start, end, arrivalTime, marker);
     const slot = frame & this.mask;
     if (this.slots[slot * FIELDS + F_FRAME] === frame) {
       this.duplicates++;
@@ -239,7 +240,7 @@ export class JitterBuffer {
     if (frame < this.maxFrame) this.reordered++;
     this.refTs = ts;
     this.refFrame = frame;
-    this.store(frame, ts, sequenceNumber, payload, arrivalTime, marker);
+    this.store(frame, ts, sequenceNumber, payload, start, end, arrivalTime, marker);
     return 'buffered';
   }
 
@@ -321,15 +322,16 @@ export class JitterBuffer {
     this.talkspurts++;
   }
 
-  private resync(ts: number, seq: number, payload: Uint8Array, arrivalTime: number, marker: boolean): JitterPushResult {
+  private resync(ts: number, seq: number, payload: Uint8Array, start: number, end: number, arrivalTime: number, marker: boolean): JitterPushResult {
     this.resyncs++;
     this.start(ts);
-    this.store(0, ts, seq, payload, arrivalTime, marker);
+    this.store(0, ts, seq, payload, start, end, arrivalTime, marker);
     return 'resync';
   }
 
-  private store(frame: number, ts: number, seq: number, payload: Uint8Array, arrivalTime: number, marker: boolean): void {
-    if (payload.length > this.slotSize) this.grow(payload.length);
+  private store(frame: number, ts: number, seq: number, payload: Uint8Array, start: number, end: number, arrivalTime: number, marker: boolean): void {
+    const length = end - start;
+    if (length > this.slotSize) this.grow(length);
     const slot = frame & this.mask;
     const at = slot * FIELDS;
     const slots = this.slots;
@@ -338,8 +340,14 @@ export class JitterBuffer {
     slots[at + F_SEQ] = seq & 0xffff;
     slots[at + F_MARKER] = marker ? 1 : 0;
     slots[at + F_ARRIVAL] = arrivalTime;
-    slots[at + F_LENGTH] = payload.length;
-    this.storage.set(payload, slot * this.slotSize);
+    slots[at + F_LENGTH] = length;
+    const to = slot * this.slotSize;
+    if (start === 0 && end === payload.length) this.storage.set(payload, to);
+    else {
+      // a range of the datagram, copied without making a view of it (one per packet otherwise)
+      const storage = this.storage;
+      for (let i = start, j = to; i < end; i++, j++) storage[j] = payload[i];
+    }
     this.bufferedCount++;
     if (frame > this.maxFrame) this.maxFrame = frame;
   }

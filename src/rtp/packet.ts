@@ -80,9 +80,35 @@ function writeU32(b: Uint8Array, o: number, v: number): void {
   b[o + 3] = v;
 }
 
-// Parsing returns either a packet or an error code, so that the non-throwing entry point costs
-// no exception on hostile input and the throwing one adds a readable message.
-function parse(data: Uint8Array): RtpPacket | RtpPacketErrorCode {
+/**
+ * @internal Where {@link parseRtpInto} leaves a packet: the header fields, and the payload as the
+ * range `[payloadStart, payloadEnd)` of the parsed data (no view is made of it).
+ */
+export interface RtpParseTarget {
+  marker: boolean;
+  payloadType: number;
+  sequenceNumber: number;
+  timestamp: number;
+  ssrc: number;
+  csrcs: readonly number[];
+  extension: RtpHeaderExtension | null;
+  payloadStart: number;
+  payloadEnd: number;
+  paddingLength: number;
+}
+
+/** @internal A fresh {@link RtpParseTarget} to reuse for every packet of a receive loop. */
+export function rtpParseTarget(): RtpParseTarget {
+  return { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrcs: NO_CSRCS, extension: null, payloadStart: 0, payloadEnd: 0, paddingLength: 0 };
+}
+
+/**
+ * @internal Parses `data` into `out` and returns null, or returns the error code (then `out` is
+ * unspecified). Allocates nothing for a packet without CSRCs or header extension: a receive loop
+ * runs it for every packet of every call. The payload range refers to `data` as given. It
+ * returns an error code rather than throwing, so that hostile traffic costs no exceptions.
+ */
+export function parseRtpInto(data: Uint8Array, out: RtpParseTarget): RtpPacketErrorCode | null {
   const len = data.length;
   if (len < RTP_HEADER_LENGTH) return 'RTP_TRUNCATED';
   const b0 = data[0];
@@ -115,17 +141,39 @@ function parse(data: Uint8Array): RtpPacket | RtpPacketErrorCode {
     end = len - paddingLength;
   }
   const b1 = data[1];
-  return {
-    marker: (b1 & 0x80) !== 0,
-    payloadType: b1 & 0x7f,
-    sequenceNumber: (data[2] << 8) | data[3],
-    timestamp: readU32(data, 4),
-    ssrc: readU32(data, 8),
-    csrcs,
-    extension,
-    payload: data.subarray(offset, end),
-    paddingLength,
+  out.marker = (b1 & 0x80) !== 0;
+  out.payloadType = b1 & 0x7f;
+  out.sequenceNumber = (data[2] << 8) | data[3];
+  out.timestamp = readU32(data, 4);
+  out.ssrc = readU32(data, 8);
+  out.csrcs = csrcs;
+  out.extension = extension;
+  out.payloadStart = offset;
+  out.payloadEnd = end;
+  out.paddingLength = paddingLength;
+  return null;
+}
+
+const SCRATCH = rtpParseTarget();
+
+function parse(data: Uint8Array): RtpPacket | RtpPacketErrorCode {
+  const v = SCRATCH;
+  const err = parseRtpInto(data, v);
+  if (err !== null) return err;
+  const packet: RtpPacket = {
+    marker: v.marker,
+    payloadType: v.payloadType,
+    sequenceNumber: v.sequenceNumber,
+    timestamp: v.timestamp,
+    ssrc: v.ssrc,
+    csrcs: v.csrcs,
+    extension: v.extension,
+    payload: data.subarray(v.payloadStart, v.payloadEnd),
+    paddingLength: v.paddingLength,
   };
+  v.csrcs = NO_CSRCS; // the scratch holds no reference into the caller's packet
+  v.extension = null;
+  return packet;
 }
 
 const PARSE_MESSAGES: Record<RtpPacketErrorCode, string> = {

@@ -15,7 +15,7 @@ import type { Codec } from './codecs/codec';
 import { DtmfReceiver, planDtmf, type DtmfNotification, type DtmfPacket, type DtmfPlanOptions } from './dtmf';
 import { JitterBuffer, type JitterBufferStats } from './jitter-buffer';
 import { sharedPacer, type PacedStream, type Pacer } from './pacer';
-import { RTP_HEADER_LENGTH, tryParseRtp, writeRtpHeader } from './packet';
+import { RTP_HEADER_LENGTH, parseRtpInto, rtpParseTarget, writeRtpHeader } from './packet';
 import { sharedRtpPortPool, type RtpPortAllocation, type RtpPortPool } from './port-pool';
 import { buildRtcpReport, generateCname, isRtcpDatagram, nextRtcpIntervalMs, parseRtcp, writeRtcp, type RtcpPacket } from './rtcp';
 import { RtpReceiveStats, RtpSendStats, type RemoteReceptionReport } from './stats';
@@ -382,6 +382,12 @@ const rtcpScratch = Buffer.alloc(MAX_PACKET);
 // nothing, at 50 frames a second per call and direction.
 const receivePcm = new Map<number, Int16Array>();
 
+/** @internal Per-frame handlers of an {@link RtpSession}'s owner ({@link RtpSession.setFrameHooks}). */
+export interface RtpFrameHooks {
+  sent(frame: RtpSentFrame): void;
+  audio(frame: RtpAudioFrame): void;
+}
+
 /** {@link RtpSession}'s `sentPending`: a sent frame to announce, and whether the queue ran dry with it. */
 const SENT_FRAME = 1;
 const SENT_DRAINED = 2;
@@ -505,6 +511,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private ring: Buffer;
   private ringSlot: number;
   private ringIndex = 0;
+  /**
+   * Per slot, a view of the ring holding the slot's last packet. Sending a view whole spares
+   * `dgram`'s own per-send slicing (a new Buffer for every `send(buf, offset, length, …)`); a
+   * packet of another length replaces the slot's view.
+   */
+  private ringViews: (Buffer | null)[] = new Array<Buffer | null>(SEND_RING).fill(null);
   /** Bytes the encoder may write for one frame (the scratch it encodes into). */
   private readonly encodeBytes: number;
   private readonly frame: Int16Array;
@@ -544,6 +556,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly sentFrame: Mutable<RtpSentFrame>;
   /** What {@link afterTick} has to announce: 0 nothing, else `sentFrame` (and 'drained' too). */
   private sentPending: 0 | typeof SENT_FRAME | typeof SENT_DRAINED = 0;
+  /** Every received RTP packet is parsed into this one object (the payload stays a range of the datagram). */
+  private readonly rxPacket = rtpParseTarget();
+  /** The owner's per-frame handlers (see {@link setFrameHooks}). */
+  private hooks: RtpFrameHooks | null = null;
+  // 'sent' and 'audio' listeners, counted as they come and go: emitting per frame with nobody
+  // listening would still build an argument list, and asking EventEmitter is a megamorphic lookup
+  private sentListeners = 0;
+  private audioListeners = 0;
   private receivedPackets = 0;
   private receivedBytes = 0;
   private dtmfReceived = 0;
@@ -634,6 +654,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
     this.cname = options.cname ?? generateCname();
     this.tap = options.onPacket ?? null;
+    const untyped = this as EventEmitter; // the typed event map does not list EventEmitter's own events
+    untyped.on('newListener', (event: string | symbol) => this.countListeners(event, 1));
+    untyped.on('removeListener', (event: string | symbol) => this.countListeners(event, -1));
     this.localRtp = { address: this.localAddress, port: this.localPort };
     this.localRtcp = { address: this.localAddress, port: this.localRtcpPort };
 
@@ -887,7 +910,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.sentPending = 0;
       try {
         // a frame that went out is reported even if the session closed meanwhile
-        this.emit('sent', this.sentFrame);
+        this.hooks?.sent(this.sentFrame);
+        if (this.sentListeners > 0) this.emit('sent', this.sentFrame);
         if (sent === SENT_DRAINED) this.emit('drained');
       } catch (e) {
         this.errors++;
@@ -933,7 +957,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     while (filled < frame.length && this.queue.length > 0) {
       const chunk = this.queue[0];
       const take = Math.min(frame.length - filled, chunk.length - this.queueOffset);
-      frame.set(chunk.subarray(this.queueOffset, this.queueOffset + take), filled);
+      // copied in a loop: `set(chunk.subarray(…))` makes a view object per frame of every call
+      for (let i = 0, from = this.queueOffset; i < take; i++) frame[filled + i] = chunk[from + i];
       filled += take;
       this.queueOffset += take;
       if (this.queueOffset >= chunk.length) {
@@ -968,8 +993,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.rtpSocket.send(wire, target.port, target.address);
       if (this.tap) this.tap('sent', wire, this.localRtp, target);
     } else {
-      this.rtpSocket.send(buf, offset, length, target.port, target.address);
-      if (this.tap) this.tap('sent', buf.subarray(offset, offset + length), this.localRtp, target);
+      let view = this.ringViews[this.ringIndex];
+      if (view === null || view.length !== length) view = this.ringViews[this.ringIndex] = buf.subarray(offset, offset + length);
+      this.rtpSocket.send(view, target.port, target.address);
+      if (this.tap) this.tap('sent', view, this.localRtp, target);
     }
     this.ringIndex = (this.ringIndex + 1) % SEND_RING;
     this.sequence = (this.sequence + 1) & 0xffff;
@@ -987,6 +1014,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private growRing(length: number): void {
     this.ringSlot = Math.max(length, 2 * this.ringSlot);
     this.ring = Buffer.alloc(SEND_RING * this.ringSlot);
+    this.ringViews = new Array<Buffer | null>(SEND_RING).fill(null);
     this.ringIndex = 0;
   }
 
@@ -1079,8 +1107,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
     const msg = this.srtpReceive ? this.unprotect(wire, false) : wire;
     if (msg === null) return;
-    const p = tryParseRtp(msg);
-    if (typeof p === 'string') {
+    const p = this.rxPacket;
+    if (parseRtpInto(msg, p) !== null) {
       this.malformed++;
       return;
     }
@@ -1096,33 +1124,34 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (latching) this.latchedRtp = { address: rinfo.address, port: rinfo.port };
     const now = this.clock.now();
     if (this.firstReceived === null) this.firstReceived = now;
+    const payloadLength = p.payloadEnd - p.payloadStart;
     this.receivedPackets++;
-    this.receivedBytes += p.payload.length;
-    this.recvStats.receive(p.sequenceNumber, p.timestamp, now, p.payload.length, isAudio);
+    this.receivedBytes += payloadLength;
+    this.recvStats.receive(p.sequenceNumber, p.timestamp, now, payloadLength, isAudio);
     if (isAudio) {
-      this.pushAudio(p.timestamp, p.sequenceNumber, p.payload, now, p.marker);
+      this.pushAudio(p.timestamp, p.sequenceNumber, msg, p.payloadStart, p.payloadEnd, now, p.marker);
       return;
     }
     this.dtmfReceived++;
-    if (this.dtmfReceiver) this.notifyDtmf(this.dtmfReceiver.receive(p, now));
+    if (this.dtmfReceiver) this.notifyDtmf(this.dtmfReceiver.receive({ timestamp: p.timestamp, payload: msg.subarray(p.payloadStart, p.payloadEnd) }, now));
   }
 
   /**
    * Into the jitter buffer. A peer may send longer packets than the negotiated ptime (it is only
    * a preference, RFC 3264 §5.1; some gateways fix their own): G.711 and G.722 bytes map to RTP
    * clock ticks one to one, so a payload of several whole frames is cut into frames, each played
-   * on its own tick. Anything else goes in whole.
+   * on its own tick. Anything else goes in whole. The payload is `data[start, end)`.
    */
-  private pushAudio(timestamp: number, seq: number, payload: Uint8Array, now: number, marker: boolean): void {
+  private pushAudio(timestamp: number, seq: number, data: Uint8Array, start: number, end: number, now: number, marker: boolean): void {
     const fb = this.rxFrameBytes;
-    const len = payload.length;
+    const len = end - start;
     if (fb === 0 || len <= fb || len % fb !== 0) {
-      this.jitter.push(timestamp, seq, payload, now, marker);
+      this.jitter.push(timestamp, seq, data, now, marker, start, end);
       return;
     }
     const step = this.decoder.timestampStep;
-    for (let off = 0, i = 0; off < len; off += fb, i++) {
-      this.jitter.push((timestamp + i * step) >>> 0, seq, payload.subarray(off, off + fb), now, marker && i === 0);
+    for (let off = start, i = 0; off < end; off += fb, i++) {
+      this.jitter.push((timestamp + i * step) >>> 0, seq, data, now, marker && i === 0, off, off + fb);
     }
   }
 
@@ -1160,7 +1189,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   }
 
   private notifyDtmf(notes: readonly DtmfNotification[]): void {
-    for (const n of notes) {
+    // nearly always the shared empty list, every tick: an indexed loop makes no iterator
+    for (let i = 0; i < notes.length; i++) {
+      const n = notes[i];
       if (n.type === 'start') {
         this.emit('dtmfStart', { digit: n.digit, event: n.event, startTime: n.startMs });
       } else {
@@ -1200,7 +1231,22 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     a.kind = kind;
     a.rtpTimestamp = kind === 'idle' ? 0 : f.timestamp;
     a.arrivalTime = kind === 'frame' ? f.arrivalTime : undefined;
-    this.emit('audio', a);
+    this.hooks?.audio(a);
+    if (this.audioListeners > 0) this.emit('audio', a);
+  }
+
+  /**
+   * @internal Handlers the session's owner runs for every sent and every played-out frame,
+   * before the 'sent' and 'audio' listeners (the same frame objects, lent for the call only).
+   * One plain call per frame instead of an event emission; `null` removes them.
+   */
+  setFrameHooks(hooks: RtpFrameHooks | null): void {
+    this.hooks = hooks;
+  }
+
+  private countListeners(event: string | symbol, delta: number): void {
+    if (event === 'sent') this.sentListeners += delta;
+    else if (event === 'audio') this.audioListeners += delta;
   }
 
   // ---- RTCP ----------------------------------------------------------------------------------

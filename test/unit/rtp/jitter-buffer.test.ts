@@ -63,6 +63,19 @@ describe('JitterBuffer', () => {
     expect(s).toMatchObject({ played: 10, concealed: 2, late: 0, duplicates: 0, reordered: 0, talkspurts: 1 });
   });
 
+  test('a payload given as a range of a larger buffer (a datagram) is stored as that range, also when it grows the slots', () => {
+    const jb = new JitterBuffer({ timestampStep: STEP, depth: 0, slotBytes: 4 });
+    const datagram = Uint8Array.from({ length: 40 }, (_, i) => i);
+    expect(jb.push(1000, 1, datagram, 0, false, 12, 15)).toBe('buffered');
+    expect(Array.from(jb.pop().payload)).toEqual([12, 13, 14]);
+    expect(jb.push(1000 + STEP, 2, datagram, 20, true, 12, 40)).toBe('buffered'); // 28 bytes > 4: the slots grow
+    const f = jb.pop();
+    expect(f).toMatchObject({ kind: 'frame', marker: true, sequenceNumber: 2 });
+    expect(Array.from(f.payload)).toEqual(Array.from(datagram.subarray(12, 40)));
+    expect(jb.push(1000 + 2 * STEP, 3, datagram, 40, false, 0, 40)).toBe('buffered'); // the whole buffer
+    expect(Array.from(jb.pop().payload)).toEqual(Array.from(datagram));
+  });
+
   test('reordering within the depth is undone', () => {
     const jb = new JitterBuffer({ timestampStep: STEP, depth: 3 });
     // Frames 2 and 3 swapped, frame 6 arrives 40 ms late (still within 3 frames of depth).

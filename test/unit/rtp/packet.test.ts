@@ -5,7 +5,9 @@ import {
   buildRtpExtension,
   parseRtp,
   parseRtpExtensionElements,
+  parseRtpInto,
   rtpHeaderLength,
+  rtpParseTarget,
   rtpPacketLength,
   serializeRtp,
   tryParseRtp,
@@ -245,6 +247,34 @@ describe('RTP properties', () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+  it('parseRtpInto (one reused target, the payload as a range) agrees with tryParseRtp on arbitrary bytes and on valid packets', () => {
+    const target = rtpParseTarget();
+    const agree = (bytes: Uint8Array): void => {
+      const r = tryParseRtp(bytes);
+      const err = parseRtpInto(bytes, target);
+      if (typeof r === 'string') {
+        expect(err).toBe(r);
+        return;
+      }
+      expect(err).toBeNull();
+      const { payloadStart, payloadEnd, ...fields } = target;
+      const { payload, ...expected } = r;
+      expect(fields).toEqual(expected);
+      expect(hex(bytes.subarray(payloadStart, payloadEnd))).toBe(hex(payload));
+      expect(payloadStart).toBe(payload.byteOffset - bytes.byteOffset);
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.boolean(), (bytes, forceV2) => {
+        if (forceV2 && bytes.length > 0) bytes[0] = (bytes[0] & 0x3f) | 0x80;
+        agree(bytes);
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(arbPacket, (p) => agree(serializeRtp(p))),
+      { numRuns: 300 },
     );
   });
 });

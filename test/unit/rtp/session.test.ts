@@ -369,6 +369,44 @@ describe('RtpSession: sending (FakeClock pacer)', () => {
   });
 });
 
+describe('RtpSession: frame hooks and per-frame events', () => {
+  test("the owner's hooks see every sent and played-out frame before the listeners; listeners that come and go (also once) still get their events", async () => {
+    const { clock, session, remote, cleanup } = await fixture();
+    try {
+      const order: string[] = [];
+      session.setFrameHooks({ sent: (f) => order.push(`hook sent ${f.time}`), audio: (f) => order.push(`hook audio ${f.time}`) });
+      const sentListener = (f: { time: number }): void => void order.push(`listener sent ${f.time}`);
+      session.on('sent', sentListener);
+      session.once('audio', (f) => order.push(`once audio ${f.time}`));
+      clock.advance(0); // frame 0: nothing received yet, so no playout
+      await remote.send(packet({ sequenceNumber: 1, timestamp: 0 }), session.localPort); // playout starts with it
+      await waitFor(() => session.stats().received.packets === 1);
+      clock.advance(40); // frames 1 and 2
+      session.off('sent', sentListener);
+      clock.advance(20); // frame 3: hooks only
+      session.setFrameHooks(null);
+      session.on('audio', (f) => order.push(`late listener audio ${f.time}`));
+      clock.advance(20); // frame 4: only the new listener
+      expect(order).toEqual([
+        'hook sent 1000',
+        'listener sent 1000',
+        'hook sent 1020',
+        'listener sent 1020',
+        'hook audio 1020',
+        'once audio 1020',
+        'hook sent 1040',
+        'listener sent 1040',
+        'hook audio 1040',
+        'hook sent 1060',
+        'hook audio 1060',
+        'late listener audio 1080',
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
 describe('RtpSession: receiving (FakeClock pacer)', () => {
   test('decodes one frame per tick after the jitter buffer depth; drops foreign source, PT, SSRC and garbage', async () => {
     const { clock, session, remote, cleanup } = await fixture({ jitterBufferDepth: 1 });
