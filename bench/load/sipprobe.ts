@@ -116,7 +116,7 @@ export function shardedMediaRun(opts: { target: string; plan: LoadPlan; workers:
 
 /** Starts bench/load/agent-child.ts (TestAgent, echo) in its own process. */
 export async function startAgentChild(): Promise<{ uri: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'agent-child.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'agent-child.ts')], { stdio: ['pipe', 'pipe', 'inherit'] }); // stdin: the child exits when it closes
   const rl = createInterface({ input: child.stdout! });
   const uri = await new Promise<string>((resolve, reject) => {
     rl.once('line', resolve);
