@@ -563,6 +563,9 @@ export class Call extends EventEmitter<CallEvents> {
     await plan;
     if (why !== 'agent-bye' && why !== 'dialog-gone' && sipCall.active) {
       this.#event('bye-sent', why);
+      // RFC 3261 §15.1.1: the session is over once the BYE is handed to its transaction, so media
+      // stops now; an agent slow to answer (or never answering) must not get RTP until Timer F.
+      void leg.close().catch(() => undefined);
       const byeRes = await sipCall.bye().catch(() => undefined);
       if (!byeRes && !sipCall.endReason?.byeChallenge) this.#warnings.push('BYE_NO_RESPONSE: the BYE got no final response');
     }
