@@ -78,7 +78,9 @@ export class Caller {
     this.advertised = advertisedAddressOf(options);
     this.options = { ...options };
     this.clock = options.clock ?? systemClock;
-    const uaOptions = callerUaOptions(options);
+    const base = callerUaOptions(options);
+    // Signalling bursts (a load ramp's responses) must not hold back frames that fall due meanwhile.
+    const uaOptions = { ...base, transport: { ...base.transport, beforeMessage: () => this.pacer.poll() } };
     // Bound to a wildcard with nothing advertised: Via/Contact name the address routed to each target.
     const routed = this.advertised === undefined && isWildcardAddress(options.bind?.address ?? '127.0.0.1');
     this.routes = routed ? new LocalAddressBook() : null;
@@ -125,6 +127,8 @@ export class Caller {
     if (options?.media === false && (options.play !== undefined || options.script !== undefined || options.record !== undefined)) {
       throw new CallerError('CALLER_BAD_OPTION', 'media: false sends no audio: play, script and record need media');
     }
+    // a load run starts calls back to back; frames due meanwhile go out first
+    this.pacer.poll();
     const ready = this.start();
     ready.catch(() => undefined);
     const call = new Call(

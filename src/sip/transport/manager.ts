@@ -50,6 +50,12 @@ export interface SipTransportManagerOptions {
   advertisedHost?: string;
   /** Hostname resolution (default `node:dns`). */
   resolver?: SipHostResolver;
+  /**
+   * Called before each received message is handed on. One event-loop turn may read dozens of
+   * SIP messages back to back; a caller streaming media uses this to send the frames that fell
+   * due meanwhile (its pacer's `poll`), so signalling bursts do not hold its RTP back.
+   */
+  beforeMessage?: () => void;
 }
 
 /**
@@ -119,7 +125,17 @@ export class SipTransportManager extends EventEmitter {
 
   private add(t: SipTransport): void {
     this.transports.set(t.protocol, t);
-    t.on('message', (m) => this.emit('message', m));
+    const before = this.options.beforeMessage;
+    t.on('message', (m) => {
+      if (before) {
+        try {
+          before();
+        } catch {
+          // the hook is an optimisation of someone else's: its failure must not lose the message
+        }
+      }
+      this.emit('message', m);
+    });
     t.on('malformed', (m) => this.emit('malformed', m));
   }
 

@@ -28,6 +28,25 @@ describe('SipTransportManager', () => {
     for (const m of managers.splice(0)) await m.close();
   });
 
+  it('calls beforeMessage before each received message is handed on (UDP and TCP); a hook that throws loses nothing', async () => {
+    const order: string[] = [];
+    let calls = 0;
+    const b = await make({
+      beforeMessage: () => {
+        order.push(`hook${++calls}`);
+        if (calls === 2) throw new Error('hook failure');
+      },
+    });
+    b.on('message', (m) => order.push(`message ${m.message.callId}`));
+    const a = await make();
+    for (const [i, protocol] of (['udp', 'tcp', 'udp'] as const).entries()) {
+      const got = nextMessage(b);
+      await a.sendRequest(request(i), { protocol, address: '127.0.0.1', port: b.transport(protocol)!.local.port });
+      await got;
+    }
+    expect(order).toEqual(['hook1', 'message mgr-0', 'hook2', 'message mgr-1', 'hook3', 'message mgr-2']);
+  });
+
   it('stamps Via sent-by, transport and rport from the socket actually used', async () => {
     const a = await make();
     const b = await make();
