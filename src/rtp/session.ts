@@ -858,6 +858,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.pacedStream.remove();
+    // Calls often end in bunches (one timer turn, or one read of BYEs): each close's RTCP BYE and
+    // socket work runs after the other streams' frames that are due, not before them.
+    this.pacer.poll();
     if (this.rtcpTimer) {
       this.clock.clearTimeout(this.rtcpTimer);
       this.rtcpTimer = null;

@@ -641,6 +641,27 @@ describe('RtpSession: RTCP (FakeClock timers)', () => {
 });
 
 describe('RtpSession: close', () => {
+  test("closing hands over the other sessions' frames already due first, and sends none of its own", async () => {
+    const clock = new StallClock(1000);
+    const a = await fixture({}, clock);
+    const remoteB = await peer();
+    const b = await RtpSession.open({ codec: new PcmuCodec(), portPool: pool, clock, pacer: a.pacer, rtcp: false, remote: { address: '127.0.0.1', port: remoteB.port } });
+    try {
+      clock.advance(0); // frame 0 of both
+      await waitFor(() => rtpOf(a.remote).length === 1 && rtpOf(remoteB).length === 1);
+      clock.lag = 25; // frame 1 (1020) of both is due, but the pacer's timer has not run
+      await b.close();
+      await waitFor(() => rtpOf(a.remote).length === 2);
+      await settle();
+      expect(rtpOf(a.remote)).toHaveLength(2);
+      expect(rtpOf(remoteB)).toHaveLength(1);
+    } finally {
+      await b.close();
+      await remoteB.close();
+      await a.cleanup();
+    }
+  });
+
   test('releases ports, pacer registration and timers; idempotent; emits close', async () => {
     const clock = new FakeClock(0);
     const pacer = new Pacer({ clock });
