@@ -281,6 +281,8 @@ export class Call extends EventEmitter<CallEvents> {
       if (this.#options.srtp === true && protocol !== 'tls') {
         this.#warnings.push(`SRTP_WITHOUT_TLS: the SRTP keys travel in clear SDP over ${protocol.toUpperCase()}; anyone who sees the signalling can decrypt the media (use transport tls)`);
       }
+      // a load run sets many calls up back to back in one turn: the frames due go out between them
+      ctx.pacer.poll();
       const offer = leg.createOffer();
       const digest = this.#auth ? new DigestClient({ username: this.#auth.username, password: this.#auth.password }) : null;
       const { inviteOptions } = prepareInvite(withFromHost(ctx.options, advertised.address), { ...this.#options, run: { runId: this.ids.runId, scenarioId: this.ids.scenarioId, resultId: this.ids.resultId } }, offer, digest);

@@ -1,6 +1,7 @@
 /**
  * Frames that fall due while the Caller is busy with signalling go out first: the Caller polls its
- * pacer when a call is placed and before each received SIP message is handled. The clock here
+ * pacer when a call is placed, before it builds and sends the INVITE, and before each received SIP
+ * message is handled. The clock here
  * never fires a timer (the pacer's own wake-up never comes), so every frame the stream sends was
  * handed over by one of those polls — against a real TestAgent answering over loopback UDP.
  */
@@ -24,7 +25,7 @@ class StillClock implements Clock {
   clearTimeout(): void {}
 }
 
-test('a call start and each SIP response hand over the frames already due, with no timer firing', async () => {
+test('a call start, its INVITE and each SIP response hand over the frames already due, with no timer firing', async () => {
   const agent = new TestAgent({ behaviour: { play: null, ringMs: 0 }, media: { portPool: new RtpPortPool({ min: 42800, max: 42899 }) } });
   await agent.start();
   const clock = new StillClock();
@@ -36,10 +37,16 @@ test('a call start and each SIP response hand over the frames already due, with 
     await caller.start();
     expect(ticks).toEqual([]);
     clock.t = 45; // frames 0 and 1 due
+    let atInvite: number[] = [];
+    agent.once('request', () => {
+      atInvite = [...ticks];
+      clock.t = 85; // frame 3 due; only the agent's responses can bring it out now
+    });
     const call = caller.call({ target: agent.uri, media: false });
     expect(ticks).toEqual([0, 1]); // handed over by call() itself, before any SIP work
-    clock.t = 85; // frames 2 and 3 due; only the agent's responses can bring them out now
+    clock.t = 65; // frame 2 due while the call is being set up (after call() returned)
     await new Promise((r) => call.once('answered', r));
+    expect(atInvite).toEqual([0, 1, 2]); // handed over before the INVITE was built and sent
     expect(ticks).toEqual([0, 1, 2, 3]);
     clock.t = 105;
     call.hangup();
