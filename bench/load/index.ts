@@ -18,7 +18,9 @@
  * LOAD_BENCH_RATE_SECONDS (per rate step), LOAD_BENCH_MEDIA_CONC="200,400,…",
  * LOAD_BENCH_MEDIA_SECONDS (hold), LOAD_BENCH_SKIP="rate,media,sipp" (parts to skip),
  * LOAD_BENCH_WORKERS="1,2" (worker threads for the call-rate ladder, one Caller each; one ladder
- * per value), LOAD_BENCH_EVALUATE=1 (media calls keep their audio for turn metrics/MOS).
+ * per value), LOAD_BENCH_EVALUATE=1 (media calls keep their audio for turn metrics/MOS),
+ * LOAD_BENCH_DIST=1 (sipprobe's side runs on the built bundle in dist/, as `npm run bench:load`
+ * does after building; otherwise the sources under tsx).
  *
  * CPU % is of one core, every thread of the process, between the first and the last finished
  * call (module loading, worker start-up and the tail left out); calls/s over the same window.
@@ -358,6 +360,7 @@ function printMediaRows(rows: MediaRow[]): void {
 async function main(): Promise<void> {
   const cores = cpus().length;
   console.log(`sipprobe load benchmark — node ${process.version}, ${cores} cores, ${cpus()[0]?.model ?? ''}${QUICK ? ' (quick)' : ''}`);
+  console.log(`sipprobe's calls run on ${process.env.LOAD_BENCH_DIST === '1' ? 'the built bundle (dist/)' : 'the sources under tsx (LOAD_BENCH_DIST=1 after `npm run build` runs the bundle users get)'}`);
   const withSipp = !SKIP.has('sipp');
   const ratios: Array<[string, string, string, string]> = [];
 

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { openLoadCaller, runLoad, runShardedLoad, type LoadCallTemplate, type LoadPlan, type LoadStarter, type LoadSummary } from '../../src/load';
+import { openLoadCaller, runLoad, runShardedLoad, type LoadCallTemplate, type LoadPlan, type LoadStarter, type LoadStarterModule, type LoadSummary } from '../../src/load';
 import { loadModuleFile } from '../../src/load/module-files';
 
 /** What a benchmark step's calls do. */
@@ -19,6 +19,15 @@ export interface BenchCalls {
   /** False keeps no call audio in memory (no turn metrics / MOS). */
   evaluate?: boolean;
 }
+
+// LOAD_BENCH_DIST=1 (what `npm run bench:load` sets, after building): the calls run on the built
+// bundle, as users get it, instead of the sources under tsx — whose name-keeping transform gives
+// every named closure its own property array (6–10 KiB more per call).
+const DIST = process.env.LOAD_BENCH_DIST === '1' ? join(__dirname, '..', '..', 'dist') : null;
+const STARTER_MODULE = DIST ? join(DIST, 'load-caller-start.js') : loadModuleFile('caller-start');
+const WORKER_FILE = DIST ? join(DIST, 'load-worker.js') : undefined;
+const distLoad = DIST ? (require(join(DIST, 'index.js')) as { runLoad: typeof runLoad }) : null;
+const distStarter = DIST ? (require(STARTER_MODULE) as LoadStarterModule<LoadCallTemplate>) : null;
 
 /** The load template of a step: G.711 µ-law, the hold, and either no media or the tone. */
 export function benchTemplate(o: BenchCalls): LoadCallTemplate {
@@ -38,12 +47,12 @@ export function benchTemplate(o: BenchCalls): LoadCallTemplate {
  * only). Pass `pacing` on to {@link runLoad} for the summary's pacing.
  */
 export function openSipprobe(o: BenchCalls): Promise<LoadStarter> {
-  return openLoadCaller(benchTemplate(o));
+  return distStarter ? distStarter.openLoadStarter(benchTemplate(o)) : openLoadCaller(benchTemplate(o));
 }
 
 /** A single-loop run on `client`, its summary carrying the client's pacing. */
 export function clientRun(client: LoadStarter, o: { target: string; plan: LoadPlan; resultsPath?: string; onSample?: () => void }): Promise<LoadSummary> {
-  return runLoad({
+  return (distLoad?.runLoad ?? runLoad)({
     target: o.target,
     plan: o.plan,
     startCall: client.startCall,
@@ -78,11 +87,6 @@ export class SteadyWindow {
     return { callsPerSec: ((this.n - 1) * 1000) / ms, cpuPercent: (100 * (this.last.cpu - this.first.cpu)) / ms };
   }
 }
-
-// LOAD_BENCH_DIST=1: workers run the built bundle (npm run build) instead of the sources under tsx.
-const DIST = process.env.LOAD_BENCH_DIST === '1' ? join(__dirname, '..', '..', 'dist') : null;
-const STARTER_MODULE = DIST ? join(DIST, 'load-caller-start.js') : loadModuleFile('caller-start');
-const WORKER_FILE = DIST ? join(DIST, 'load-worker.js') : undefined;
 
 /**
  * A signalling-only load run (media: false, hold 0: no RTP port is bound) on `workers` threads,
