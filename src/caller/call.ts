@@ -521,6 +521,7 @@ export class Call extends EventEmitter<CallEvents> {
     } catch (e) {
       const info = errorInfo(e);
       this.#event('bye-sent', 'no usable SDP answer');
+      void leg.close().catch(() => undefined); // early media may be flowing; §15.1.1 as below
       await sipCall.bye().catch(() => undefined);
       const mismatch = info.code === 'SDP_STREAM_REJECTED' || info.code === 'SDP_CODEC_NOT_OFFERED' || info.code === 'MEDIA_SRTP_REFUSED';
       return { outcome: mismatch ? 'rejected' : 'error', endReason: mismatch ? END_REASONS.codecMismatch : END_REASONS.error, endedBy: 'caller', error: info };
