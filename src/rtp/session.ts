@@ -404,6 +404,17 @@ function encodeBuffer(bytes: number): Buffer {
   return encodeScratch;
 }
 
+/**
+ * The first `length` bytes of the encode scratch as a view, kept while frames keep one length (a
+ * codec's usually do): copying a frame out of the scratch then allocates nothing, where
+ * `Buffer#copy` of a range makes a view on every call.
+ */
+let encodedView = encodeScratch;
+function encodedBytes(length: number): Buffer {
+  if (encodedView.length !== length || encodedView.buffer !== encodeScratch.buffer) encodedView = encodeScratch.subarray(0, length);
+  return encodedView;
+}
+
 // Packets from a new SSRC, with none from the current one in between, before we follow it.
 const SSRC_SWITCH_PACKETS = 10;
 
@@ -945,7 +956,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const n = this.codec.encodeInto(frame, scratch);
     if (hadAudio) this.audioFrames++;
     else this.silenceFrames++;
-    this.transmit(this.codec.payloadType, this.markerPending, timestamp, scratch, n, time);
+    this.transmit(this.codec.payloadType, this.markerPending, timestamp, encodedBytes(n), time);
     // filling the reused frame costs less than asking whether anyone listens before emitting
     const sent = this.sentFrame;
     sent.time = time;
@@ -974,10 +985,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     return true;
   }
 
-  /** Builds the packet (header + the first `payloadLength` bytes of `payload`) in the next ring slot and sends it. */
-  private transmit(payloadType: number, marker: boolean, timestamp: number, payload: Uint8Array, payloadLength: number, time: number): void {
+  /** Builds the packet (header + `payload`) in the next ring slot and sends it. */
+  private transmit(payloadType: number, marker: boolean, timestamp: number, payload: Uint8Array, time: number): void {
     const target = this.sendTarget();
     if (!target) return;
+    const payloadLength = payload.length;
     const length = RTP_HEADER_LENGTH + payloadLength;
     if (length > this.ringSlot) this.growRing(length);
     const buf = this.ring;
@@ -988,9 +1000,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     h.sequenceNumber = this.sequence;
     h.timestamp = timestamp;
     writeRtpHeader(h, buf, offset);
-    // Buffer#copy takes a range without making a view (this runs for every packet)
-    if (payload instanceof Buffer) payload.copy(buf, offset + RTP_HEADER_LENGTH, 0, payloadLength);
-    else buf.set(payloadLength === payload.length ? payload : payload.subarray(0, payloadLength), offset + RTP_HEADER_LENGTH);
+    buf.set(payload, offset + RTP_HEADER_LENGTH);
     if (this.srtpSend) {
       const wire = this.srtpSend.protectRtp(buf.subarray(offset, offset + length));
       this.rtpSocket.send(wire, target.port, target.address);
@@ -1051,7 +1061,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     let sent = false;
     while (d.next < d.plan.length && d.plan[d.next].sendOffsetMs <= offsetMs) {
       const p = d.plan[d.next++];
-      this.transmit(this.tePt, p.marker, p.timestamp, p.payload, p.payload.length, time);
+      this.transmit(this.tePt, p.marker, p.timestamp, p.payload, time);
       this.dtmfSent++;
       sent = true;
     }

@@ -307,6 +307,31 @@ describe('RtpSession: sending (FakeClock pacer)', () => {
     }
   });
 
+  test('every packet carries its own frame all around the send ring, DTMF packets in between', async () => {
+    const { clock, session, remote, cleanup } = await fixture({ telephoneEventPayloadType: 101 });
+    try {
+      // 40 frames of distinct audio: the 16-slot ring wraps twice, each slot reused for another frame
+      const pcm = new Int16Array(40 * 160).map((_, i) => Math.round(7000 * Math.sin(i / (3 + Math.floor(i / 160)))));
+      session.sendAudio(pcm);
+      clock.advance(20 * 9); // frames 0..9 (the first is due at once)
+      const dtmf = session.sendDtmf('9', { toneMs: 40 });
+      clock.advance(20 * 40);
+      await dtmf;
+      await waitFor(() => remote.got.length >= 50); // frames 0..49
+      await settle();
+      const pkts = rtpOf(remote);
+      const audio = pkts.filter((p) => p.payloadType === 0);
+      expect(pkts.filter((p) => p.payloadType === 101)).toHaveLength(5);
+      expect(audio).toHaveLength(45); // 40 of audio, then silence
+      for (let f = 0; f < 40; f++) {
+        expect(Buffer.from(audio[f].payload).equals(Buffer.from(encodeMulaw(pcm.subarray(f * 160, (f + 1) * 160))))).toBe(true);
+      }
+      for (let i = 1; i < pkts.length; i++) expect(pkts[i].sequenceNumber).toBe((pkts[i - 1].sequenceNumber + 1) & 0xffff);
+    } finally {
+      await cleanup();
+    }
+  });
+
   test('DTMF without a telephone-event PT or with bad digits rejects; close rejects pending DTMF', async () => {
     const a = await fixture();
     const b = await fixture({ telephoneEventPayloadType: 101 });
