@@ -6,12 +6,21 @@ export interface HeapEntry {
   heapIndex: number;
 }
 
+/** Children per node: a shallower tree, and a node's children's keys share a cache line. */
+const ARITY = 4;
+
 /**
- * Binary min-heap with positions stored in the entries, so removing or re-keying any entry is
- * O(log n) — streams come and go mid-call and every tick re-keys one entry.
+ * Min-heap (4-ary) with positions stored in the entries, so removing or re-keying any entry is
+ * O(log n) — streams come and go mid-call and every tick re-keys one entry. The keys live in
+ * typed arrays beside the entries: with hundreds of streams every frame sifts one entry down
+ * the tree, and comparing keys in one contiguous array, not in entries spread over the heap,
+ * keeps that walk out of main memory. An entry's `deadline` is read only when it is pushed or
+ * updated.
  */
 export class DeadlineHeap<T extends HeapEntry> {
   private readonly items: T[] = [];
+  private deadlines = new Float64Array(16);
+  private seqs = new Float64Array(16);
 
   get size(): number {
     return this.items.length;
@@ -22,63 +31,96 @@ export class DeadlineHeap<T extends HeapEntry> {
   }
 
   push(e: T): void {
-    e.heapIndex = this.items.length;
+    const i = this.items.length;
+    if (i === this.deadlines.length) this.grow();
     this.items.push(e);
-    this.up(e.heapIndex);
+    this.deadlines[i] = e.deadline;
+    this.seqs[i] = e.seq;
+    e.heapIndex = i;
+    this.up(i);
   }
 
   remove(e: T): void {
     const i = e.heapIndex;
     if (i < 0 || this.items[i] !== e) return;
+    const lastIndex = this.items.length - 1;
     const last = this.items.pop() as T;
     e.heapIndex = -1;
     if (last === e) return;
-    this.items[i] = last;
-    last.heapIndex = i;
+    this.place(last, i, this.deadlines[lastIndex], this.seqs[lastIndex]);
     this.up(i);
     this.down(last.heapIndex);
   }
 
   /** Restores order after `e.deadline` changed. */
   update(e: T): void {
-    if (e.heapIndex < 0) return;
-    this.up(e.heapIndex);
+    const i = e.heapIndex;
+    if (i < 0) return;
+    this.deadlines[i] = e.deadline;
+    this.up(i);
     this.down(e.heapIndex);
   }
 
-  private less(a: T, b: T): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+  private grow(): void {
+    const d = new Float64Array(this.deadlines.length * 2);
+    d.set(this.deadlines);
+    this.deadlines = d;
+    const s = new Float64Array(this.seqs.length * 2);
+    s.set(this.seqs);
+    this.seqs = s;
   }
 
-  private swap(i: number, j: number): void {
-    const a = this.items[i];
-    const b = this.items[j];
-    this.items[i] = b;
-    this.items[j] = a;
-    a.heapIndex = j;
-    b.heapIndex = i;
+  private place(e: T, i: number, deadline: number, seq: number): void {
+    this.items[i] = e;
+    this.deadlines[i] = deadline;
+    this.seqs[i] = seq;
+    e.heapIndex = i;
   }
 
+  /** Moves the entry at `i` towards the root while it sorts before its parent (a hole moves down instead of swapping). */
   private up(i: number): void {
+    const deadlines = this.deadlines;
+    const seqs = this.seqs;
+    const e = this.items[i];
+    const d = deadlines[i];
+    const s = seqs[i];
     while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(this.items[i], this.items[p])) return;
-      this.swap(i, p);
+      const p = ((i - 1) / ARITY) | 0;
+      const pd = deadlines[p];
+      if (!(d < pd || (d === pd && s < seqs[p]))) break;
+      this.place(this.items[p], i, pd, seqs[p]);
       i = p;
     }
+    this.place(e, i, d, s);
   }
 
+  /** Moves the entry at `i` towards the leaves while a child sorts before it. */
   private down(i: number): void {
+    const deadlines = this.deadlines;
+    const seqs = this.seqs;
     const n = this.items.length;
+    const e = this.items[i];
+    const d = deadlines[i];
+    const s = seqs[i];
     for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < n && this.less(this.items[l], this.items[m])) m = l;
-      if (r < n && this.less(this.items[r], this.items[m])) m = r;
-      if (m === i) return;
-      this.swap(i, m);
+      const first = i * ARITY + 1;
+      if (first >= n) break;
+      const end = first + ARITY < n ? first + ARITY : n;
+      let m = first;
+      let md = deadlines[first];
+      let ms = seqs[first];
+      for (let c = first + 1; c < end; c++) {
+        const cd = deadlines[c];
+        if (cd < md || (cd === md && seqs[c] < ms)) {
+          m = c;
+          md = cd;
+          ms = seqs[c];
+        }
+      }
+      if (!(md < d || (md === d && ms < s))) break;
+      this.place(this.items[m], i, md, ms);
       i = m;
     }
+    this.place(e, i, d, s);
   }
 }
