@@ -26,6 +26,13 @@ export interface CallerOptions {
   advertise?: { address: string };
   /** SIP transport (default `udp`): one socket/listener for it. */
   transport?: CallerTransport;
+  /**
+   * With `transport: 'udp'`: own the SIP socket on a worker thread of its own (default false;
+   * `runLoad` and `sipprobe load` turn it on). libuv reads at most 32 datagrams per socket per
+   * event-loop turn, so with hundreds of calls' RTP in the same loop the SIP socket falls behind
+   * under load: responses wait unread until requests are retransmitted. Costs a thread.
+   */
+  sipThread?: boolean;
   /** TLS options (CA, client certificate, `rejectUnauthorized`) for `transport: 'tls'`. */
   tls?: SipTlsTransportOptions;
   /**

@@ -25,7 +25,7 @@ export function callerUaOptions(o: CallerOptions): SipUserAgentOptions {
   return {
     transport: {
       address,
-      udp: transport === 'udp' ? { address, port } : false,
+      udp: transport === 'udp' ? { address, port, ...(o.sipThread ? { thread: true } : {}) } : false,
       tcp: transport === 'tcp' ? { address, port } : switchTcp ? { address, port: 0, accept: false, connectTimeoutMs: SWITCH_CONNECT_TIMEOUT_MS } : false,
       tls: transport === 'tls' ? { address, port, accept: o.tls?.cert !== undefined, ...o.tls } : false,
       largeUdpToTcp: switchTcp,

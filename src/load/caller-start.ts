@@ -30,6 +30,11 @@ export interface LoadCallTemplate {
   transport: 'udp' | 'tcp' | 'tls';
   /** Local address[:port] to bind the SIP socket to. */
   bind?: string;
+  /**
+   * Read and write the UDP SIP socket on a thread of its own (the Caller's `sipThread`), so
+   * that responses do not wait behind the RTP of hundreds of calls. Default true.
+   */
+  sipThread?: boolean;
   /** Our address in Via, Contact, From and SDP instead of the bound/routed one (the Caller's `advertise`). */
   advertise?: string;
   /** Skip TLS certificate verification. */
@@ -96,6 +101,7 @@ export function loadCallerOptions(template: LoadCallTemplate): CallerOptions {
     bind: parseBind(template.bind),
     ...(template.advertise !== undefined ? { advertise: { address: template.advertise } } : {}),
     transport: template.transport,
+    ...(template.transport === 'udp' && template.sipThread !== false ? { sipThread: true } : {}),
     ...(template.insecure ? { tls: { rejectUnauthorized: false } } : {}),
     ...(template.rtpPorts ? { rtpPorts: template.rtpPorts } : {}),
   };

@@ -5,6 +5,7 @@ import { parseMessage, type SipParseLimits } from '../parser';
 import { SipTransportBase } from './base';
 import { describeSocketError, SipTransportError } from './errors';
 import type { SipAddress, SipTransportTarget } from './types';
+import { UdpSocketThread } from './udp-thread';
 
 /** Options of {@link SipUdpTransport}. */
 export interface SipUdpTransportOptions {
@@ -14,6 +15,14 @@ export interface SipUdpTransportOptions {
   port?: number;
   /** Parser limits applied to each datagram. */
   limits?: SipParseLimits;
+  /**
+   * Own the socket on a worker thread of its own (default false). For a process whose event loop
+   * is busy with other sockets (hundreds of RTP streams in a load run): libuv reads at most 32
+   * datagrams per socket per loop turn, so there the SIP socket falls behind under load and
+   * responses wait unread until requests are retransmitted. Costs a thread (a few MB) and a
+   * thread hop per datagram.
+   */
+  thread?: boolean;
 }
 
 /** Largest UDP payload over IPv4. */
@@ -36,6 +45,7 @@ export class SipUdpTransport extends SipTransportBase {
   readonly protocol = 'udp' as const;
   readonly reliable = false;
   private socket: dgram.Socket | undefined;
+  private thread: UdpSocketThread | undefined;
   private readonly options: SipUdpTransportOptions;
 
   constructor(options: SipUdpTransportOptions = {}) {
@@ -45,10 +55,12 @@ export class SipUdpTransport extends SipTransportBase {
   }
 
   listen(): Promise<void> {
-    if (this.socket) return Promise.resolve();
+    if (this.socket || this.thread) return Promise.resolve();
     if (this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'transport is closed'));
     const address = this.options.address ?? '127.0.0.1';
-    const sock = dgram.createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4' });
+    const type = isIP(address) === 6 ? 'udp6' : 'udp4';
+    if (this.options.thread === true) return this.listenOnThread(type, address);
+    const sock = dgram.createSocket({ type });
     this.socket = sock;
     return new Promise((resolve, reject) => {
       const onError = (e: Error): void => {
@@ -74,6 +86,22 @@ export class SipUdpTransport extends SipTransportBase {
     });
   }
 
+  private async listenOnThread(type: 'udp4' | 'udp6', address: string): Promise<void> {
+    const port = this.options.port ?? 0;
+    let thread: UdpSocketThread;
+    try {
+      thread = await UdpSocketThread.open({ type, address, port, recvBufferBytes: RECV_BUFFER_BYTES }, (buf, remote) => this.onDatagram(buf, remote));
+    } catch (e) {
+      throw new SipTransportError('SIP_TRANSPORT_BIND', `cannot bind UDP ${address}:${port}: ${describeSocketError(e)}`, { cause: e });
+    }
+    if (this.closed) {
+      await thread.close();
+      throw new SipTransportError('SIP_TRANSPORT_CLOSED', 'transport is closed');
+    }
+    this.thread = thread;
+    this.bound = thread.local;
+  }
+
   private onDatagram(buf: Buffer, remote: SipAddress): void {
     if (isKeepAlive(buf)) {
       this.stats.keepAlivesIn++;
@@ -93,14 +121,24 @@ export class SipUdpTransport extends SipTransportBase {
 
   send(data: Buffer, target: SipTransportTarget): Promise<void> {
     const sock = this.socket;
-    if (!sock || this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'UDP transport is not listening'));
+    const thread = this.thread;
+    if ((!sock && !thread) || this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'UDP transport is not listening'));
     if (data.length > MAX_DATAGRAM) return Promise.reject(new SipTransportError('SIP_TRANSPORT_TOO_LARGE', `datagram of ${data.length} bytes`));
+    const sent = (): void => {
+      this.stats.messagesOut++;
+      this.stats.bytesOut += data.length;
+    };
+    const failed = (e: unknown): SipTransportError => new SipTransportError('SIP_TRANSPORT_SEND', `UDP send failed: ${describeSocketError(e)}`, { cause: e });
+    if (thread) {
+      return thread.send(data, target.port, target.address).then(sent, (e: unknown) => {
+        throw failed(e);
+      });
+    }
     return new Promise((resolve, reject) => {
-      sock.send(data, target.port, target.address, (e) => {
-        if (e) reject(new SipTransportError('SIP_TRANSPORT_SEND', `UDP send failed: ${describeSocketError(e)}`, { cause: e }));
+      sock!.send(data, target.port, target.address, (e) => {
+        if (e) reject(failed(e));
         else {
-          this.stats.messagesOut++;
-          this.stats.bytesOut += data.length;
+          sent();
           resolve();
         }
       });
@@ -108,7 +146,7 @@ export class SipUdpTransport extends SipTransportBase {
   }
 
   hasFlow(): boolean {
-    return this.socket !== undefined && !this.closed;
+    return (this.socket !== undefined || this.thread !== undefined) && !this.closed;
   }
 
   flowLocal(): SipAddress {
@@ -116,7 +154,7 @@ export class SipUdpTransport extends SipTransportBase {
   }
 
   openFlow(): Promise<SipAddress> {
-    if (!this.socket || this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'UDP transport is not listening'));
+    if ((!this.socket && !this.thread) || this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'UDP transport is not listening'));
     return Promise.resolve(this.bound);
   }
 
@@ -124,7 +162,10 @@ export class SipUdpTransport extends SipTransportBase {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     const sock = this.socket;
+    const thread = this.thread;
     this.socket = undefined;
+    this.thread = undefined;
+    if (thread) return thread.close();
     if (!sock) return Promise.resolve();
     return new Promise((resolve) => sock.close(() => resolve()));
   }

@@ -39,8 +39,9 @@ describe('load call template → Caller options', () => {
     expect(loadCallOptions(base, 0).media).toBeUndefined();
   });
 
-  it('binds where asked, skips TLS verification only when insecure, keeps the RTP range', () => {
-    expect(loadCallerOptions(base)).toEqual({ bind: { address: '127.0.0.1', port: 0 }, transport: 'udp' });
+  it('binds where asked, puts the UDP SIP socket on its own thread unless told not to, skips TLS verification only when insecure, keeps the RTP range', () => {
+    expect(loadCallerOptions(base)).toEqual({ bind: { address: '127.0.0.1', port: 0 }, transport: 'udp', sipThread: true });
+    expect(loadCallerOptions({ ...base, sipThread: false })).toEqual({ bind: { address: '127.0.0.1', port: 0 }, transport: 'udp' });
     expect(loadCallerOptions({ ...base, bind: '[::1]:5070', transport: 'tls', insecure: true, rtpPorts: { min: 20000, max: 20999 } })).toEqual({
       bind: { address: '::1', port: 5070 },
       transport: 'tls',

@@ -1,4 +1,5 @@
 import * as dgram from 'node:dgram';
+import { Worker } from 'node:worker_threads';
 import { createResponse, type SipRequest } from '../../../../src/sip';
 import { SipTransportError, SipUdpTransport } from '../../../../src/sip/transport';
 import { nextMalformed, nextMessage } from './helpers';
@@ -6,12 +7,15 @@ import { nextMalformed, nextMessage } from './helpers';
 const request = (via: string): string =>
   `MESSAGE sip:b@127.0.0.1 SIP/2.0\r\nVia: ${via}\r\nMax-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\nCall-ID: u1\r\nCSeq: 3 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello`;
 
-describe('SipUdpTransport', () => {
+describe.each([
+  ['SipUdpTransport', false],
+  ['SipUdpTransport on its own thread', true],
+])('%s', (_name, thread) => {
   let a: SipUdpTransport;
   let b: SipUdpTransport;
   beforeEach(async () => {
-    a = new SipUdpTransport({ address: '127.0.0.1', port: 0 });
-    b = new SipUdpTransport({ address: '127.0.0.1', port: 0 });
+    a = new SipUdpTransport({ address: '127.0.0.1', port: 0, thread });
+    b = new SipUdpTransport({ address: '127.0.0.1', port: 0, thread });
     await a.listen();
     await b.listen();
   });
@@ -103,8 +107,63 @@ describe('SipUdpTransport', () => {
   });
 
   it('reports a bind failure as SIP_TRANSPORT_BIND', async () => {
-    const c = new SipUdpTransport({ address: '127.0.0.1', port: a.local.port });
+    const c = new SipUdpTransport({ address: '127.0.0.1', port: a.local.port, thread });
     await expect(c.listen()).rejects.toMatchObject({ code: 'SIP_TRANSPORT_BIND' });
     await c.close();
   });
+});
+
+/**
+ * Why `thread` exists: libuv reads at most 32 datagrams from a socket per event-loop turn, so a
+ * backlog that built up while this thread was busy drains 32 per turn. On its own thread the
+ * socket is read meanwhile, and the first turn afterwards gets everything.
+ */
+test('a backlog that came in while this thread was busy arrives in the first turn only from a socket thread', async () => {
+  const BURST = 400;
+  const inFirstTurn = async (thread: boolean): Promise<number> => {
+    const t = new SipUdpTransport({ address: '127.0.0.1', port: 0, thread });
+    await t.listen();
+    let got = 0;
+    t.on('message', () => got++);
+    const done = new Int32Array(new SharedArrayBuffer(4));
+    const sender = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const s = require('node:dgram').createSocket('udp4');
+       const msg = Buffer.from(workerData.msg);
+       let left = workerData.n;
+       const next = () => { if (left-- > 0) s.send(msg, workerData.port, '127.0.0.1', next); else { Atomics.store(workerData.done, 0, 1); s.close(); } };
+       next();`,
+      { eval: true, workerData: { n: BURST, port: t.local.port, msg: request('SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKburst'), done } },
+    );
+    try {
+      // this thread is busy (a synchronous spin) while the burst arrives, and a little longer
+      const until = Date.now() + 10_000;
+      while (Atomics.load(done, 0) === 0 && Date.now() < until);
+      const spinEnd = Date.now() + 150;
+      while (Date.now() < spinEnd);
+      return await new Promise<number>((resolve) => setImmediate(() => resolve(got)));
+    } finally {
+      await sender.terminate();
+      await t.close();
+    }
+  };
+  expect(await inFirstTurn(false)).toBeLessThanOrEqual(32);
+  expect(await inFirstTurn(true)).toBe(BURST);
+});
+
+test('a send the socket thread refuses is a typed error, and the thread keeps working', async () => {
+  const a = new SipUdpTransport({ address: '127.0.0.1', port: 0, thread: true });
+  const b = new SipUdpTransport({ address: '127.0.0.1', port: 0 });
+  await a.listen();
+  await b.listen();
+  try {
+    await expect(a.send(Buffer.from('x'), { address: '127.0.0.1', port: 0 })).rejects.toMatchObject({ code: 'SIP_TRANSPORT_SEND' });
+    const got = nextMessage(b);
+    await a.send(Buffer.from(request(`SIP/2.0/UDP 127.0.0.1:${a.local.port};branch=z9hG4bKafter`)), b.local);
+    expect((await got).message.topVia?.branch).toBe('z9hG4bKafter');
+    expect(a.stats.messagesOut).toBe(1);
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });
