@@ -9,7 +9,14 @@ import { TestAgent } from '../../src/agent';
 import { RtpPortPool } from '../../src/rtp';
 
 async function main(): Promise<void> {
-  const agent = new TestAgent({ behaviour: { echo: true, play: null }, maxCalls: 100, maxRequests: 100, media: { portPool: new RtpPortPool({ min: 30000, max: 39999 }) } });
+  const agent = new TestAgent({
+    behaviour: { echo: true, play: null },
+    maxCalls: 100,
+    maxRequests: 100,
+    // its loop echoes every call's RTP: the SIP socket must not wait behind it (see SipUdpTransportOptions.thread)
+    sipThread: true,
+    media: { portPool: new RtpPortPool({ min: 30000, max: 39999 }) },
+  });
   const uri = await agent.start();
   process.stdout.write(`${uri}\n`);
   let stopping = false;

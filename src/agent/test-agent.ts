@@ -50,6 +50,12 @@ export interface TestAgentOptions {
    * The agent's URI stays the UDP one. Default false.
    */
   alsoTcp?: boolean;
+  /**
+   * With `transport: 'udp'`: own the SIP socket on a worker thread (as the Caller's `sipThread`),
+   * for an agent that answers hundreds of concurrent calls and echoes their RTP in one process.
+   * Default false.
+   */
+  sipThread?: boolean;
   /** Session timers of the agent's user agent (RFC 4028; default on, 1800 s, Min-SE 90). */
   sessionTimer?: SipSessionTimerConfig;
   /**
@@ -230,7 +236,7 @@ export class TestAgent extends EventEmitter {
     const o = this.#options;
     const transport: SipTransportManagerOptions = {
       address,
-      udp: this.transport === 'udp' ? { port } : false,
+      udp: this.transport === 'udp' ? { port, ...(o.sipThread ? { thread: true } : {}) } : false,
       tcp: this.transport === 'tcp' || alsoTcp ? { port } : false,
       tls: this.transport === 'tls' ? { port, ...o.tls } : false,
     };
