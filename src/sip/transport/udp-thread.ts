@@ -58,21 +58,21 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** Why a send failed, as the worker reports it. */
-export interface UdpThreadSendError {
+/** Why a bind or a send failed, as the worker reports it. */
+export interface UdpThreadError {
   code: string | null;
   message: string;
 }
 
 type FromWorker =
   | { t: 'bound'; address: string; port: number }
-  | { t: 'bind-error'; e: UdpThreadSendError }
+  | { t: 'bind-error'; e: UdpThreadError }
   | { t: 'in'; m: (Uint8Array | string | number)[] }
-  | { t: 'sent'; a: (number | UdpThreadSendError | null)[] };
+  | { t: 'sent'; a: (number | UdpThreadError | null)[] };
 
 interface PendingSend {
   resolve(): void;
-  reject(e: UdpThreadSendError): void;
+  reject(e: UdpThreadError): void;
 }
 
 /** The main-thread side of a UDP socket that lives on its own worker thread. */
@@ -135,7 +135,7 @@ export class UdpSocketThread {
 
   /** Sends one datagram; resolves when the worker's socket has sent it. */
   send(data: Buffer, port: number, address: string): Promise<void> {
-    if (this.exited) return Promise.reject({ code: 'ERR_SOCKET_DGRAM_NOT_RUNNING', message: 'the socket thread has ended' } satisfies UdpThreadSendError);
+    if (this.exited) return Promise.reject({ code: 'ERR_SOCKET_DGRAM_NOT_RUNNING', message: 'the socket thread has ended' } satisfies UdpThreadError);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -163,7 +163,7 @@ export class UdpSocketThread {
         const p = this.pending.get(id);
         if (!p) continue;
         this.pending.delete(id);
-        const e = a[i + 1] as UdpThreadSendError | null;
+        const e = a[i + 1] as UdpThreadError | null;
         if (e) p.reject(e);
         else p.resolve();
       }

@@ -46,6 +46,8 @@ export class SipUdpTransport extends SipTransportBase {
   readonly reliable = false;
   private socket: dgram.Socket | undefined;
   private thread: UdpSocketThread | undefined;
+  /** The thread being started (a second `listen()` meanwhile waits for the same one). */
+  private threadStart: Promise<void> | undefined;
   private readonly options: SipUdpTransportOptions;
 
   constructor(options: SipUdpTransportOptions = {}) {
@@ -59,7 +61,7 @@ export class SipUdpTransport extends SipTransportBase {
     if (this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'transport is closed'));
     const address = this.options.address ?? '127.0.0.1';
     const type = isIP(address) === 6 ? 'udp6' : 'udp4';
-    if (this.options.thread === true) return this.listenOnThread(type, address);
+    if (this.options.thread === true) return (this.threadStart ??= this.listenOnThread(type, address));
     const sock = dgram.createSocket({ type });
     this.socket = sock;
     return new Promise((resolve, reject) => {

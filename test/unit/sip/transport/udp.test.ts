@@ -1,4 +1,5 @@
 import * as dgram from 'node:dgram';
+import { readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { createResponse, type SipRequest } from '../../../../src/sip';
 import { SipTransportError, SipUdpTransport } from '../../../../src/sip/transport';
@@ -149,6 +150,27 @@ test('a backlog that came in while this thread was busy arrives in the first tur
   };
   expect(await inFirstTurn(false)).toBeLessThanOrEqual(32);
   expect(await inFirstTurn(true)).toBe(BURST);
+});
+
+test('listen() twice at once starts one socket thread; close() while it starts leaves none running', async () => {
+  const threads = (): number => readdirSync('/proc/self/task').length; // OS threads (Linux)
+  const before = threads();
+  const t = new SipUdpTransport({ address: '127.0.0.1', port: 0, thread: true });
+  const [p1, p2] = [t.listen(), t.listen()];
+  await Promise.all([p1, p2]);
+  expect(threads()).toBe(before + 1);
+  const port = t.local.port;
+  expect(port).toBeGreaterThan(0);
+  await t.close();
+  // the port is free again: a second thread binds it
+  const again = new SipUdpTransport({ address: '127.0.0.1', port, thread: true });
+  const closing = again.listen();
+  await again.close();
+  await expect(closing).rejects.toMatchObject({ code: 'SIP_TRANSPORT_CLOSED' });
+  const third = new SipUdpTransport({ address: '127.0.0.1', port, thread: true });
+  await third.listen();
+  await third.close();
+  expect(threads()).toBe(before);
 });
 
 test('a send the socket thread refuses is a typed error, and the thread keeps working', async () => {
