@@ -39,6 +39,8 @@ export function benchTemplate(o: BenchCalls): LoadCallTemplate {
     durationMs: o.holdMs,
     ...(o.media === 'tone' ? { play: o.wav } : { media: false }),
     ...(o.evaluate === false ? { evaluate: false } : {}),
+    // LOAD_BENCH_SIP_THREAD=0: the SIP socket in the calls' own event loop, as before the SIP thread
+    ...(process.env.LOAD_BENCH_SIP_THREAD === '0' ? { sipThread: false } : {}),
   };
 }
 
