@@ -399,19 +399,23 @@ function sharedPcm(pool: Map<number, Int16Array>, length: number): Int16Array {
 }
 
 /** The shared encode buffer, at least `bytes` long: any frame the encoder can produce fits. */
-function encodeBuffer(bytes: number): Buffer {
-  if (encodeScratch.length < bytes) encodeScratch = Buffer.alloc(bytes);
-  return encodeScratch;
-}
-
 /**
  * The first `length` bytes of the encode scratch as a view, kept while frames keep one length (a
  * codec's usually do): copying a frame out of the scratch then allocates nothing, where
- * `Buffer#copy` of a range makes a view on every call.
+ * `Buffer#copy` of a range makes a view on every call. Replaced with the scratch.
  */
 let encodedView = encodeScratch;
+
+function encodeBuffer(bytes: number): Buffer {
+  if (encodeScratch.length < bytes) {
+    encodeScratch = Buffer.alloc(bytes);
+    encodedView = encodeScratch.subarray(0, 0);
+  }
+  return encodeScratch;
+}
+
 function encodedBytes(length: number): Buffer {
-  if (encodedView.length !== length || encodedView.buffer !== encodeScratch.buffer) encodedView = encodeScratch.subarray(0, length);
+  if (encodedView.length !== length) encodedView = encodeScratch.subarray(0, length);
   return encodedView;
 }
 

@@ -70,6 +70,8 @@ type FromWorker =
   | { t: 'in'; m: (Uint8Array | string | number)[] }
   | { t: 'sent'; a: (number | UdpThreadError | null)[] };
 
+const ENDED: UdpThreadError = { code: 'ERR_SOCKET_DGRAM_NOT_RUNNING', message: 'the socket thread has ended' };
+
 interface PendingSend {
   resolve(): void;
   reject(e: UdpThreadError): void;
@@ -93,7 +95,7 @@ export class UdpSocketThread {
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('exit', () => {
       this.exited = true;
-      for (const p of this.pending.values()) p.reject({ code: 'ERR_SOCKET_DGRAM_NOT_RUNNING', message: 'the socket thread has ended' });
+      for (const p of this.pending.values()) p.reject(ENDED);
       this.pending.clear();
     });
     // an error inside the worker ends it; the 'exit' handler above fails what was pending
@@ -135,7 +137,7 @@ export class UdpSocketThread {
 
   /** Sends one datagram; resolves when the worker's socket has sent it. */
   send(data: Buffer, port: number, address: string): Promise<void> {
-    if (this.exited) return Promise.reject({ code: 'ERR_SOCKET_DGRAM_NOT_RUNNING', message: 'the socket thread has ended' } satisfies UdpThreadError);
+    if (this.exited) return Promise.reject(ENDED);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -143,7 +145,7 @@ export class UdpSocketThread {
     });
   }
 
-  /** Closes the socket and ends the thread (sends already handed over complete first). */
+  /** Closes the socket and ends the thread; a send not acknowledged by then is rejected. */
   close(): Promise<void> {
     if (!this.exited) this.worker.postMessage({ t: 'close' });
     return this.exit;
