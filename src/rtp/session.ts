@@ -398,14 +398,10 @@ function sharedPcm(pool: Map<number, Int16Array>, length: number): Int16Array {
   return a;
 }
 
-/** The shared encode buffer, at least `bytes` long: any frame the encoder can produce fits. */
-/**
- * The first `length` bytes of the encode scratch as a view, kept while frames keep one length (a
- * codec's usually do): copying a frame out of the scratch then allocates nothing, where
- * `Buffer#copy` of a range makes a view on every call. Replaced with the scratch.
- */
+/** The view {@link encodedBytes} hands out; replaced together with the encode scratch. */
 let encodedView = encodeScratch;
 
+/** The shared encode buffer, at least `bytes` long: any frame the encoder can produce fits. */
 function encodeBuffer(bytes: number): Buffer {
   if (encodeScratch.length < bytes) {
     encodeScratch = Buffer.alloc(bytes);
@@ -414,6 +410,11 @@ function encodeBuffer(bytes: number): Buffer {
   return encodeScratch;
 }
 
+/**
+ * The first `length` bytes of the encode scratch as a view, kept while frames keep one length (a
+ * codec's usually do): copying a frame out of the scratch then allocates nothing, where
+ * `Buffer#copy` of a range makes a view on every call.
+ */
 function encodedBytes(length: number): Buffer {
   if (encodedView.length !== length) encodedView = encodeScratch.subarray(0, length);
   return encodedView;

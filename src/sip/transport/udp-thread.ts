@@ -91,13 +91,15 @@ export class UdpSocketThread {
     private readonly onDatagram: (data: Buffer, remote: SipAddress) => void,
   ) {
     this.worker = worker;
-    this.exit = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (m: FromWorker) => this.onMessage(m));
-    worker.on('exit', () => {
-      this.exited = true;
-      for (const p of this.pending.values()) p.reject(ENDED);
-      this.pending.clear();
-    });
+    this.exit = new Promise((resolve) =>
+      worker.once('exit', () => {
+        this.exited = true;
+        for (const p of this.pending.values()) p.reject(ENDED);
+        this.pending.clear();
+        resolve();
+      }),
+    );
     // an error inside the worker ends it; the 'exit' handler above fails what was pending
     worker.on('error', () => undefined);
   }

@@ -122,9 +122,9 @@ export class SipUdpTransport extends SipTransportBase {
   }
 
   send(data: Buffer, target: SipTransportTarget): Promise<void> {
+    if (!this.listening) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'UDP transport is not listening'));
     const sock = this.socket;
     const thread = this.thread;
-    if ((!sock && !thread) || this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'UDP transport is not listening'));
     if (data.length > MAX_DATAGRAM) return Promise.reject(new SipTransportError('SIP_TRANSPORT_TOO_LARGE', `datagram of ${data.length} bytes`));
     const sent = (): void => {
       this.stats.messagesOut++;
@@ -147,8 +147,13 @@ export class SipUdpTransport extends SipTransportBase {
     });
   }
 
-  hasFlow(): boolean {
+  /** Bound, in this loop or on the socket thread, and not closed. */
+  private get listening(): boolean {
     return (this.socket !== undefined || this.thread !== undefined) && !this.closed;
+  }
+
+  hasFlow(): boolean {
+    return this.listening;
   }
 
   flowLocal(): SipAddress {
@@ -156,7 +161,7 @@ export class SipUdpTransport extends SipTransportBase {
   }
 
   openFlow(): Promise<SipAddress> {
-    if ((!this.socket && !this.thread) || this.closed) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'UDP transport is not listening'));
+    if (!this.listening) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'UDP transport is not listening'));
     return Promise.resolve(this.bound);
   }
 
