@@ -6,6 +6,8 @@
  * this row to the sipprobe rows is sipprobe's own per-frame and per-call work, not the peer's.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Pacer, type PacedStream, type PacerStats } from '../../src/rtp/pacer';
 import { ipLiteralLookup } from '../../src/rtp/port-pool';
 
@@ -78,4 +80,17 @@ export async function bareStreams(o: BareStreamsOptions): Promise<BareStreamsRes
     for (const s of sockets) s.close();
   }
   return { sent, received, lossPercent: sent > 0 ? (100 * (sent - received)) / sent : NaN, pacing: pacer.stats() };
+}
+
+/**
+ * {@link bareStreams} on a worker thread of its own, so that whatever the calling thread does
+ * meanwhile (e.g. setting up calls) shares the machine with the streams but not their event loop.
+ */
+export function bareStreamsOnThread(o: BareStreamsOptions): Promise<BareStreamsResult> {
+  const worker = new Worker(join(__dirname, 'floor-thread.ts'), { workerData: o, execArgv: ['--require', require.resolve('tsx/cjs')] });
+  return new Promise<BareStreamsResult>((resolve, reject) => {
+    worker.once('message', (m: { result?: BareStreamsResult; error?: string }) => (m.result ? resolve(m.result) : reject(new Error(`floor thread: ${m.error}`))));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`floor thread exited (${code}) without a result`)));
+  }).finally(() => void worker.terminate());
 }

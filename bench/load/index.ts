@@ -11,7 +11,10 @@
  *    over 1 %, the same C also runs against a sipprobe TestAgent echo in a child process, to
  *    tell which side limits. When sipprobe misses a target at some C, a floor row follows: C bare
  *    UDP streams paced by the same Pacer on one loop to the same echo (bench/load/floor.ts) —
- *    what Node and the machine do without SIP or any per-frame media work.
+ *    what Node and the machine do without SIP or any per-frame media work — and a second one:
+ *    the same bare streams on a worker thread of their own while the main thread sets up the
+ *    same C calls (no media) at the same rate through the same SIPp, i.e. what pacing would be
+ *    if sipprobe's media ran on a thread of its own and cost nothing beyond the datagrams.
  * 3. A ratio table (sipprobe / SIPp) with the core count.
  *
  * Env (all optional): LOAD_BENCH_QUICK=1 (short run, < 2 min), LOAD_BENCH_RATES="500,1000,…",
@@ -33,7 +36,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { makeLogDir, runTool, stopAllPeers, startSippUas, type SippPeer } from '../../test/interop/harness';
 import type { LoadSummary } from '../../src/load';
-import { bareStreams } from './floor';
+import { bareStreams, bareStreamsOnThread } from './floor';
 import { memoryPerActiveCall } from './memory-run';
 import { busiestThreadCpu, CpuWatch, descendantNamed, selfCpu } from './proc';
 import { sippAborted, sippCallRate, sippConcurrentRtp, type SippRun } from './sipp-anchor';
@@ -334,6 +337,39 @@ async function floorVsSippEcho(concurrent: number): Promise<MediaRow> {
   };
 }
 
+/**
+ * The second floor: the bare streams on a worker thread of their own while this thread sets up
+ * the same C calls (media: false, held as long) through the same SIPp at the same rate. `ok` and
+ * `failed` count those calls; loop CPU is the busiest thread's (the streams' loop).
+ */
+async function floorBesideSetUps(concurrent: number): Promise<MediaRow> {
+  const { result, ...cost } = await againstSippEcho(concurrent, async (uas) => {
+    const target = `sip:agent@127.0.0.1:${uas.port}`;
+    const rate = mediaRate(concurrent);
+    const client = await openSipprobe({ target, holdMs: MEDIA_SECONDS * 1000, media: 'none' });
+    try {
+      const [streams, calls] = await Promise.all([
+        bareStreamsOnThread({ echoPort: uas.mediaPort, concurrent, ratePerSec: rate, seconds: MEDIA_SECONDS }),
+        clientRun(client, { target, plan: { calls: concurrent, concurrency: concurrent, ratePerSec: rate }, resultsPath: join(uas.logDir, 'sipprobe-calls.jsonl') }),
+      ]);
+      return { streams, calls };
+    } finally {
+      await client.close();
+    }
+  });
+  return {
+    who: 'floor thread + set-ups',
+    concurrent,
+    ok: result.calls.calls.ok,
+    failed: result.calls.calls.failed,
+    lossPercent: result.streams.lossPercent,
+    pacingP99Ms: result.streams.pacing.p99Ms,
+    pacingSkipped: result.streams.pacing.skipped,
+    memPerCallKiB: NaN,
+    ...cost,
+  };
+}
+
 async function sippMediaStep(concurrent: number, wav: string): Promise<MediaRow> {
   const load = load1();
   const r = await sippConcurrentRtp(concurrent, MEDIA_SECONDS, wav);
@@ -418,6 +454,9 @@ async function main(): Promise<void> {
         const floor = await floorVsSippEcho(c);
         rows.push(floor);
         console.log(`  floor: ${c} bare paced UDP streams (no SIP, no media work) on one loop → SIPp echo: loss ${f2(floor.lossPercent)} %, pacing p99 ${f2(floor.pacingP99Ms)} ms, event loop ${f1(floor.loopCpu)} %`);
+        const beside = await floorBesideSetUps(c);
+        rows.push(beside);
+        console.log(`  floor beside set-ups: the same streams on a thread of their own while this thread sets up ${c} calls (no media; ${beside.failed} failed) through the same SIPp: loss ${f2(beside.lossPercent)} %, pacing p99 ${f2(beside.pacingP99Ms)} ms, streams' loop ${f1(beside.loopCpu)} %`);
       }
       if (withSipp) {
         const s = await sippMediaStep(c, wav);
