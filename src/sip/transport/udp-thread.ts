@@ -70,7 +70,8 @@ type FromWorker =
   | { t: 'in'; m: (Uint8Array | string | number)[] }
   | { t: 'sent'; a: (number | UdpThreadError | null)[] };
 
-const ENDED: UdpThreadError = { code: 'ERR_SOCKET_DGRAM_NOT_RUNNING', message: 'the socket thread has ended' };
+/** What every send still pending or attempted after the thread's end is rejected with (one shared, frozen object). */
+const ENDED: UdpThreadError = Object.freeze({ code: 'ERR_SOCKET_DGRAM_NOT_RUNNING', message: 'the socket thread has ended' });
 
 interface PendingSend {
   resolve(): void;
